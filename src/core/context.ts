@@ -1,0 +1,244 @@
+/**
+ * The Context every adapter builds: a thin, lazy view over node's
+ * IncomingMessage/ServerResponse (Express and Fastify run on them too), so
+ * all adapters share one implementation of the contract.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { type BodyOptions, bodyOptions, parseBody } from './body.js';
+import { type ClientResolver, type TrustProxy, clientResolver } from './client-ip.js';
+import { ClientClosedError } from './errors.js';
+import { PROBLEM_CONTENT_TYPE, type ProblemFormatter, type ProblemOptions, problemOptions, toHttpError } from './problem.js';
+import { NodeResponse } from './response.js';
+import type { AdapterName, Context, HeaderRecord, ResponseBody, WardRequest, WardState } from './types.js';
+
+/** Options every adapter accepts, resolved once at configuration time. */
+export interface AdapterOptions {
+  /** Which proxies may set `X-Forwarded-For`/`-Proto`. Default: `false` (none). See {@link TrustProxy}. */
+  trustProxy?: TrustProxy;
+  /** Replaces the problem+json formatter. Default: `formatProblem`. */
+  problemFormatter?: ProblemFormatter;
+  /** Prefix of problem `type` URIs. Default: `urn:ward:problem:`. */
+  problemTypeBase?: string;
+  /** Expose 5xx messages and stacks in problem bodies. Default: `false`; never in production. */
+  development?: boolean;
+  /** How `ctx.req.body()` reads bodies. Default: 1 MiB limit; JSON, text and form. */
+  body?: BodyOptions;
+}
+
+/** What an adapter plugs into the shared context. */
+export interface ContextSettings {
+  readonly adapter: AdapterName;
+  readonly client: ClientResolver;
+  readonly problem: ProblemOptions;
+  readonly body: Required<BodyOptions>;
+  /** The framework's route template for this request, when it knows one. */
+  readonly routeOf?: ((ctx: NodeContext) => string | undefined) | undefined;
+  /** Reads the body where the framework owns it (Express `req.body`, Fastify `request.body`). */
+  readonly readBody?: ((ctx: NodeContext) => Promise<unknown>) | undefined;
+  /** Route parameters the framework matched (Express `req.params`, Fastify `request.params`). */
+  readonly paramsOf?: ((ctx: NodeContext) => Readonly<Record<string, string>>) | undefined;
+  /**
+   * The full request target where the framework rewrites `req.url` (Express
+   * strips a mounted router's prefix; `req.originalUrl` keeps it).
+   */
+  readonly urlOf?: ((ctx: NodeContext) => string | undefined) | undefined;
+}
+
+/** Validates adapter options into settings; throws TypeError/RangeError naming the option. */
+export function contextSettings(
+  adapter: AdapterName,
+  options: AdapterOptions = {},
+  hooks: Pick<ContextSettings, 'routeOf' | 'readBody' | 'paramsOf' | 'urlOf'> = {},
+): ContextSettings {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${adapter} adapter options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  if (options.problemTypeBase !== undefined && typeof options.problemTypeBase !== 'string') {
+    throw new TypeError(`problemTypeBase must be a string, got ${typeof options.problemTypeBase}`);
+  }
+  return Object.freeze({
+    adapter,
+    client: clientResolver(options.trustProxy),
+    problem: problemOptions({
+      formatter: options.problemFormatter,
+      development: options.development,
+      typeBase: options.problemTypeBase,
+    } as Partial<ProblemOptions>),
+    body: bodyOptions(options.body),
+    ...hooks,
+  });
+}
+
+const EMPTY_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+class NodeRequest implements WardRequest {
+  readonly #ctx: NodeContext;
+  readonly #raw: IncomingMessage;
+  #path: string | undefined;
+  #query: URLSearchParams | undefined;
+  #ip: string | undefined;
+  #body: Promise<unknown> | undefined;
+  /** @internal set by a router that matched a route. */
+  matchedRoute: string | undefined;
+  /** @internal set by a router that matched a route. */
+  matchedParams: Readonly<Record<string, string>> | undefined;
+
+  constructor(ctx: NodeContext, raw: IncomingMessage) {
+    this.#ctx = ctx;
+    this.#raw = raw;
+  }
+
+  get method(): string {
+    return this.#raw.method ?? 'GET';
+  }
+
+  get url(): string {
+    const urlOf = this.#ctx.settings.urlOf;
+    return (urlOf === undefined ? undefined : urlOf(this.#ctx)) ?? this.#raw.url ?? '/';
+  }
+
+  get path(): string {
+    if (this.#path === undefined) {
+      const url = this.url;
+      const q = url.indexOf('?');
+      this.#path = q === -1 ? url : url.slice(0, q);
+    }
+    return this.#path;
+  }
+
+  get query(): URLSearchParams {
+    if (this.#query === undefined) {
+      const url = this.url;
+      const q = url.indexOf('?');
+      this.#query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    }
+    return this.#query;
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.#raw.headers;
+  }
+
+  get ip(): string {
+    if (this.#ip === undefined) this.#ip = this.#ctx.settings.client.ip(this.#raw);
+    return this.#ip;
+  }
+
+  get secure(): boolean {
+    return this.#ctx.settings.client.secure(this.#raw);
+  }
+
+  get route(): string | undefined {
+    return this.matchedRoute ?? this.#ctx.settings.routeOf?.(this.#ctx);
+  }
+
+  get params(): Readonly<Record<string, string>> {
+    return this.matchedParams ?? this.#ctx.settings.paramsOf?.(this.#ctx) ?? EMPTY_PARAMS;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.#raw.headers[name.toLowerCase()];
+    if (value === undefined) return undefined;
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  body(): Promise<unknown> {
+    if (this.#body === undefined) {
+      const settings = this.#ctx.settings;
+      this.#body = settings.readBody ? settings.readBody(this.#ctx) : parseBody(this.#raw, settings.body);
+    }
+    return this.#body;
+  }
+}
+
+/**
+ * The Context implementation all adapters share. Engine contexts extend it
+ * with routing helpers.
+ */
+export class NodeContext implements Context {
+  readonly req: NodeRequest;
+  readonly res: NodeResponse;
+  readonly state: WardState = {};
+  readonly settings: ContextSettings;
+  readonly raw: { readonly req: IncomingMessage; readonly res: ServerResponse };
+  #controller: AbortController | undefined;
+
+  /**
+   * @param response the response view to use instead of a plain
+   *   `NodeResponse` over `res` (an adapter whose framework keeps its own
+   *   header store passes a subclass that reads and writes through it).
+   */
+  constructor(req: IncomingMessage, res: ServerResponse, settings: ContextSettings, response?: NodeResponse) {
+    this.settings = settings;
+    this.raw = { req, res };
+    this.req = new NodeRequest(this, req);
+    this.res = response ?? new NodeResponse(res);
+  }
+
+  get adapter(): AdapterName {
+    return this.settings.adapter;
+  }
+
+  /** Created on first use: most requests never look at it. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      const res = this.raw.res;
+      if (res.destroyed && !res.writableFinished) {
+        controller.abort(new ClientClosedError());
+      } else if (!res.writableFinished) {
+        res.once('close', () => {
+          if (!res.writableFinished && !controller.signal.aborted) controller.abort(new ClientClosedError());
+        });
+      }
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason?: unknown): void {
+    const signal = this.signal;
+    if (!signal.aborted) this.#controller!.abort(reason);
+  }
+
+  respond(status: number, body?: ResponseBody | null, headers?: HeaderRecord): void {
+    const res = this.res;
+    if (res.committed) return;
+    res.status = status;
+    if (headers !== undefined) {
+      for (const name of Object.keys(headers)) {
+        const value = headers[name];
+        if (value !== undefined) res.setHeader(name, value);
+      }
+    }
+    res.body = body ?? '';
+  }
+
+  json(status: number, value: unknown, headers?: HeaderRecord): void {
+    if (this.res.committed) return;
+    this.res.setHeader('content-type', 'application/json; charset=utf-8');
+    this.respond(status, JSON.stringify(value) ?? 'null', headers);
+  }
+
+  text(status: number, text: string, headers?: HeaderRecord): void {
+    if (this.res.committed) return;
+    this.res.setHeader('content-type', 'text/plain; charset=utf-8');
+    this.respond(status, text, headers);
+  }
+
+  problem(error: unknown): void {
+    if (this.res.committed) return;
+    const httpError = toHttpError(error);
+    const options = this.settings.problem;
+    const body = options.formatter(httpError, this, options);
+    this.res.setHeader('content-type', PROBLEM_CONTENT_TYPE);
+    // Cache-Control: a problem answer is about this request only.
+    this.res.setHeader('cache-control', 'no-store');
+    this.respond(httpError.status, JSON.stringify(body), httpError.headers);
+  }
+}
+
+/** Creates the shared context for one request. */
+export function createContext(req: IncomingMessage, res: ServerResponse, settings: ContextSettings): NodeContext {
+  return new NodeContext(req, res, settings);
+}

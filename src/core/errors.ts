@@ -1,0 +1,172 @@
+/**
+ * Typed errors. `WardError` is the base of every error a ward package throws
+ * or turns into an answer; `HttpError` is the one that becomes a response.
+ * Brand guards (`isHttpError`) work across duplicate package copies, where
+ * `instanceof` does not.
+ */
+import type { HeaderRecord } from './types.js';
+
+const WARD_ERROR = Symbol.for('ward.error');
+const HTTP_ERROR = Symbol.for('ward.http-error');
+
+/**
+ * Stable machine codes of the errors core and the adapters produce. Other
+ * packages add theirs (`RATE_LIMITED`, `TOKEN_EXPIRED`, …); the type stays open.
+ */
+export type WardErrorCode =
+  | 'BAD_REQUEST'
+  | 'INVALID_JSON'
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_ERROR'
+  | 'SERVICE_UNAVAILABLE'
+  | 'GATEWAY_TIMEOUT'
+  | 'CLIENT_CLOSED'
+  | (string & {});
+
+/** Base of every ward error: a stable `code`, optional `cause`. */
+export class WardError extends Error {
+  override name = 'WardError';
+  readonly code: WardErrorCode;
+  readonly [WARD_ERROR] = true;
+
+  constructor(code: WardErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Options of an {@link HttpError}. */
+export interface HttpErrorOptions {
+  /** Stable machine code. Default: derived from the status (`404` → `NOT_FOUND`). */
+  code?: WardErrorCode;
+  /** Short human summary; default: the status phrase (`Not Found`). */
+  title?: string;
+  /** Human explanation of this occurrence; sent to the client when {@link expose} is true. */
+  detail?: string;
+  /** Headers the answer carries (`Retry-After`, `WWW-Authenticate`, `Allow`). */
+  headers?: HeaderRecord;
+  /** Extra problem+json members (`errors`, `limit`, …). Default: none. */
+  extensions?: Readonly<Record<string, unknown>>;
+  /** Whether `detail` may reach the client. Default: true below 500, false from 500. */
+  expose?: boolean;
+  cause?: unknown;
+}
+
+/**
+ * An error that becomes one HTTP answer: an RFC 9457 problem+json body with
+ * its status, code and headers.
+ *
+ * @example
+ * throw new HttpError(404, { code: 'USER_NOT_FOUND', detail: 'No user 42' });
+ */
+export class HttpError extends WardError {
+  override name = 'HttpError';
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string | undefined;
+  readonly headers: HeaderRecord;
+  readonly extensions: Readonly<Record<string, unknown>>;
+  readonly expose: boolean;
+  readonly [HTTP_ERROR] = true;
+
+  constructor(status: number, options: HttpErrorOptions = {}) {
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw new RangeError(`HttpError status must be an integer from 400 to 599, got ${String(status)}`);
+    }
+    const title = options.title ?? statusTitle(status);
+    super(options.code ?? codeForStatus(status), options.detail ?? title, { cause: options.cause });
+    this.status = status;
+    this.title = title;
+    this.detail = options.detail;
+    this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
+    this.expose = options.expose ?? status < 500;
+  }
+}
+
+/** The request's client went away before the answer was written. */
+export class ClientClosedError extends WardError {
+  override name = 'ClientClosedError';
+  constructor() {
+    super('CLIENT_CLOSED', 'The client closed the connection before the response was complete');
+  }
+}
+
+/** True for any ward error, even from another copy of `@ward/core`. */
+export function isWardError(value: unknown): value is WardError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WARD_ERROR] === true;
+}
+
+/** True for an {@link HttpError}, even from another copy of `@ward/core`. */
+export function isHttpError(value: unknown): value is HttpError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[HTTP_ERROR] === true;
+}
+
+const CODES: Readonly<Record<number, WardErrorCode>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
+  504: 'GATEWAY_TIMEOUT',
+};
+
+const TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  411: 'Length Required',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  417: 'Expectation Failed',
+  421: 'Misdirected Request',
+  422: 'Unprocessable Content',
+  423: 'Locked',
+  424: 'Failed Dependency',
+  425: 'Too Early',
+  426: 'Upgrade Required',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  451: 'Unavailable For Legal Reasons',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+  507: 'Insufficient Storage',
+  508: 'Loop Detected',
+  511: 'Network Authentication Required',
+};
+
+/** The RFC 9110 reason phrase of a status (`Error` for an unknown one). */
+export function statusTitle(status: number): string {
+  return TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+}
+
+function codeForStatus(status: number): WardErrorCode {
+  return CODES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
+}
