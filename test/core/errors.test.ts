@@ -1,0 +1,176 @@
+/**
+ * HttpError, WardError, ClientClosedError and the brand guards, including
+ * errors from a second copy of the package (where instanceof fails).
+ */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientClosedError, HttpError, isHttpError, isWardError, statusTitle, toHttpError, WardError } from '@ward/core';
+
+describe('HttpError: status', () => {
+  it.each([399, 600, 200, 0, -404, 404.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses %s with a RangeError showing the value', (status) => {
+    expect(() => new HttpError(status)).toThrow(new RangeError(`HttpError status must be an integer from 400 to 599, got ${String(status)}`));
+  });
+
+  it('refuses a numeric string', () => {
+    expect(() => new HttpError('404' as unknown as number)).toThrow(RangeError);
+  });
+
+  it('accepts the bounds 400 and 599', () => {
+    expect(new HttpError(400).status).toBe(400);
+    expect(new HttpError(599).status).toBe(599);
+  });
+});
+
+describe('HttpError: defaults', () => {
+  it.each([
+    [400, 'BAD_REQUEST', 'Bad Request'],
+    [401, 'UNAUTHORIZED', 'Unauthorized'],
+    [403, 'FORBIDDEN', 'Forbidden'],
+    [404, 'NOT_FOUND', 'Not Found'],
+    [405, 'METHOD_NOT_ALLOWED', 'Method Not Allowed'],
+    [413, 'PAYLOAD_TOO_LARGE', 'Content Too Large'],
+    [415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type'],
+    [429, 'TOO_MANY_REQUESTS', 'Too Many Requests'],
+    [500, 'INTERNAL_ERROR', 'Internal Server Error'],
+    [503, 'SERVICE_UNAVAILABLE', 'Service Unavailable'],
+    [504, 'GATEWAY_TIMEOUT', 'Gateway Timeout'],
+    [418, 'BAD_REQUEST', 'Client Error'],
+    [422, 'BAD_REQUEST', 'Unprocessable Content'],
+    [502, 'INTERNAL_ERROR', 'Bad Gateway'],
+    [599, 'INTERNAL_ERROR', 'Server Error'],
+  ])('%i → code %s, title %s', (status, code, title) => {
+    const error = new HttpError(status);
+    expect(error.code).toBe(code);
+    expect(error.title).toBe(title);
+    expect(error.message).toBe(title);
+    expect(error.detail).toBeUndefined();
+    expect(error.headers).toEqual({});
+    expect(error.extensions).toEqual({});
+  });
+
+  it('keeps given code, title, detail, headers, extensions and cause', () => {
+    const cause = new Error('root');
+    const error = new HttpError(429, {
+      code: 'RATE_LIMITED',
+      title: 'Slow down',
+      detail: 'Try again in 3 s',
+      headers: { 'retry-after': '3' },
+      extensions: { limit: 10 },
+      cause,
+    });
+    expect(error).toMatchObject({
+      status: 429,
+      code: 'RATE_LIMITED',
+      title: 'Slow down',
+      detail: 'Try again in 3 s',
+      message: 'Try again in 3 s',
+      headers: { 'retry-after': '3' },
+      extensions: { limit: 10 },
+      name: 'HttpError',
+    });
+    expect(error.cause).toBe(cause);
+  });
+
+  it('is an Error and a WardError', () => {
+    const error = new HttpError(400);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toBeInstanceOf(WardError);
+    expect(error.stack).toContain('HttpError');
+  });
+});
+
+describe('HttpError: expose', () => {
+  it('exposes details below 500 and hides them from 500 by default', () => {
+    expect(new HttpError(499).expose).toBe(true);
+    expect(new HttpError(400).expose).toBe(true);
+    expect(new HttpError(500).expose).toBe(false);
+    expect(new HttpError(503).expose).toBe(false);
+  });
+
+  it('follows an explicit choice either way', () => {
+    expect(new HttpError(400, { expose: false }).expose).toBe(false);
+    expect(new HttpError(503, { expose: true }).expose).toBe(true);
+  });
+});
+
+describe('ClientClosedError and WardError', () => {
+  it('ClientClosedError has code CLIENT_CLOSED and is a ward error, not an HTTP error', () => {
+    const error = new ClientClosedError();
+    expect(error).toMatchObject({ name: 'ClientClosedError', code: 'CLIENT_CLOSED' });
+    expect(isWardError(error)).toBe(true);
+    expect(isHttpError(error)).toBe(false);
+  });
+
+  it('WardError keeps its code and cause', () => {
+    const cause = new Error('x');
+    const error = new WardError('REDIS_DOWN', 'store unavailable', { cause });
+    expect(error).toMatchObject({ code: 'REDIS_DOWN', message: 'store unavailable', name: 'WardError' });
+    expect(error.cause).toBe(cause);
+  });
+
+  it('statusTitle gives RFC 9110 phrases and a class fallback', () => {
+    expect(statusTitle(404)).toBe('Not Found');
+    expect(statusTitle(451)).toBe('Unavailable For Legal Reasons');
+    expect(statusTitle(499)).toBe('Client Error');
+    expect(statusTitle(550)).toBe('Server Error');
+  });
+});
+
+describe('brand guards', () => {
+  it.each([null, undefined, 0, 'HttpError', {}, new Error('plain'), { status: 404, code: 'NOT_FOUND' }])('say no to %j', (value) => {
+    expect(isHttpError(value)).toBe(false);
+    expect(isWardError(value)).toBe(false);
+  });
+
+  it('say yes to this copy’s errors', () => {
+    expect(isHttpError(new HttpError(404))).toBe(true);
+    expect(isWardError(new HttpError(404))).toBe(true);
+  });
+
+  describe('across a duplicate copy of @ward/core', () => {
+    let dir: string;
+    let copy: typeof import('@ward/core');
+
+    beforeAll(async () => {
+      // A real second copy of the built package, as npm makes when two versions are installed.
+      dir = mkdtempSync(join(tmpdir(), 'ward-duplicate-'));
+      const source = new URL('../../src/core/dist/', import.meta.url);
+      cpSync(source, join(dir, 'dist'), { recursive: true });
+      // The sources too, so the copy's source maps resolve.
+      cpSync(new URL('../../src/core/', import.meta.url), dir, { recursive: true, filter: (from) => !from.includes('dist') && !from.endsWith('.json') });
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+      cpSync(new URL('../../node_modules/proxy-addr', import.meta.url), join(dir, 'node_modules', 'proxy-addr'), { recursive: true, dereference: true });
+      for (const dep of ['forwarded', 'ipaddr.js']) {
+        cpSync(new URL(`../../node_modules/${dep}`, import.meta.url), join(dir, 'node_modules', dep), { recursive: true, dereference: true });
+      }
+      copy = (await import(pathToFileURL(join(dir, 'dist', 'index.js')).href)) as typeof import('@ward/core');
+    });
+
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('the copy is a different class: instanceof fails', () => {
+      expect(copy.HttpError).not.toBe(HttpError);
+      expect(new copy.HttpError(404)).not.toBeInstanceOf(HttpError);
+    });
+
+    it('isHttpError and isWardError still recognise its errors', () => {
+      const foreign = new copy.HttpError(429, { code: 'RATE_LIMITED' });
+      expect(isHttpError(foreign)).toBe(true);
+      expect(isWardError(foreign)).toBe(true);
+      expect(isWardError(new copy.ClientClosedError())).toBe(true);
+      expect(isHttpError(new copy.ClientClosedError())).toBe(false);
+      // And the other way round.
+      expect(copy.isHttpError(new HttpError(400))).toBe(true);
+    });
+
+    it('toHttpError keeps a foreign HttpError as it is instead of wrapping it in a 500', () => {
+      const foreign = new copy.HttpError(429, { code: 'RATE_LIMITED' });
+      const result = toHttpError(foreign);
+      expect(result).toBe(foreign);
+      expect(result.status).toBe(429);
+    });
+  });
+});
