@@ -1,0 +1,78 @@
+/**
+ * The server side of a benchmark run: each server script builds its server
+ * for one variant (`bare`, `ward`, `metrics`…), then calls {@link serve},
+ * which listens on a free loopback port and tells the parent (over the fork
+ * IPC channel) the port and the peers it runs. The server lives in its own
+ * process, so the load generator never shares its event loop.
+ */
+
+/**
+ * @typedef {import('./peers.js').Peer} Peer
+ * @typedef {{ type: 'ready', port: number, peers: Peer[], path: string }} ReadyMessage
+ *   `path`: the request path to load (default `/`)
+ */
+
+/**
+ * The variant this process was started for (first CLI argument), checked
+ * against the ones the script knows.
+ *
+ * @template {string} V
+ * @param {readonly V[]} known
+ * @returns {V}
+ */
+export function variantArg(known) {
+  const value = process.argv[2];
+  if (!known.includes(/** @type {V} */ (value))) {
+    throw new RangeError(`variant must be one of ${known.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return /** @type {V} */ (value);
+}
+
+/**
+ * Listens on 127.0.0.1, port 0, and reports readiness to the parent. Exits
+ * when the parent goes away, so an interrupted benchmark leaves no server
+ * behind.
+ *
+ * @param {import('node:http').Server} server
+ * @param {readonly Peer[]} peers
+ * @param {string} [path] the request path to load; default `/`
+ * @returns {Promise<number>} the port
+ */
+export async function serve(server, peers, path = '/') {
+  // Keep-alive sockets from the load generator must not hold the process.
+  server.keepAliveTimeout = 10_000;
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(undefined));
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
+  reportReady(address.port, peers, path);
+  return address.port;
+}
+
+/**
+ * Tells the parent the server is up (for servers that listen by themselves,
+ * such as Fastify's `listen`).
+ *
+ * @param {number} port
+ * @param {readonly Peer[]} peers
+ * @param {string} [path] the request path to load; default `/`
+ */
+export function reportReady(port, peers, path = '/') {
+  process.on('disconnect', () => process.exit(0));
+  /** @type {ReadyMessage} */
+  const message = { type: 'ready', port, peers: [...peers], path };
+  if (process.send) process.send(message);
+  else console.log(`listening on http://127.0.0.1:${port}${path} (${peers.map((p) => `${p.name}@${p.version}`).join(', ')})`);
+}
+
+/**
+ * A ward middleware that only passes on: the cheapest possible chain, so its
+ * figure is the adapter's own cost.
+ *
+ * @type {import('@ward/core').Middleware}
+ */
+export const passThrough = function passThrough(_ctx, next) {
+  return next();
+};

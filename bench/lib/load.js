@@ -1,0 +1,91 @@
+/**
+ * Loopback load with autocannon. Each measurement is a short warm-up
+ * (discarded: JIT, connection set-up) followed by the measured run.
+ */
+import { createRequire } from 'node:module';
+
+/**
+ * @typedef {object} LoadSettings
+ * @property {number} durationSec measured seconds per run
+ * @property {number} warmupSec discarded seconds before each run
+ * @property {number} connections concurrent connections
+ * @property {number} pipelining requests in flight per connection
+ */
+
+/**
+ * @typedef {object} LoadResult
+ * @property {number} rps mean requests per second of the measured run
+ * @property {number} p50Ms median latency, milliseconds
+ * @property {number} p99Ms 99th percentile latency, milliseconds
+ * @property {number} requests total requests answered
+ * @property {number} errors connection errors and timeouts
+ * @property {number} non2xx answers outside 200–299
+ */
+
+/**
+ * The part of autocannon's result this harness reads (autocannon ships no
+ * type declarations).
+ *
+ * @typedef {object} AutocannonResult
+ * @property {{ average: number, total: number }} requests
+ * @property {{ p50: number, p99: number }} latency
+ * @property {number} errors
+ * @property {number} non2xx
+ */
+
+/** autocannon, typed by the one call this harness makes. */
+const autocannon = /** @type {(options: Record<string, unknown>) => Promise<AutocannonResult>} */ (
+  createRequire(import.meta.url)('autocannon')
+);
+
+/**
+ * @param {string} url
+ * @param {number} durationSec
+ * @param {LoadSettings} settings
+ * @returns {Promise<AutocannonResult>}
+ */
+function fire(url, durationSec, settings) {
+  return autocannon({
+    url,
+    duration: durationSec,
+    connections: settings.connections,
+    pipelining: settings.pipelining,
+    // Loopback: a 10 s timeout only trips when a server is wedged.
+    timeout: 10,
+  });
+}
+
+/**
+ * Warm-up, then one measured run against `url`.
+ *
+ * @param {string} url
+ * @param {LoadSettings} settings
+ * @returns {Promise<LoadResult>}
+ */
+export async function measure(url, settings) {
+  if (settings.warmupSec > 0) await fire(url, settings.warmupSec, settings);
+  const result = await fire(url, settings.durationSec, settings);
+  return {
+    rps: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
+}
+
+/**
+ * Checks one answer before loading a server, so a broken variant (a 404, a
+ * problem+json instead of the payload) is caught instead of measured.
+ *
+ * @param {string} url
+ * @param {(status: number, body: string, headers: Headers) => string | undefined} check returns a complaint, or undefined when fine
+ * @returns {Promise<void>}
+ */
+export async function verify(url, check) {
+  const response = await fetch(url);
+  const body = await response.text();
+  const complaint = check(response.status, body, response.headers);
+  if (complaint !== undefined) throw new Error(`${url}: ${complaint} (status ${response.status}, body ${body.slice(0, 200)})`);
+}

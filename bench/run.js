@@ -1,0 +1,283 @@
+/**
+ * `npm run bench`: every benchmark of ward, with the servers in child
+ * processes and autocannon in this one.
+ *
+ * 1. Adapter overhead: a ward chain with one pass-through middleware, and
+ *    with `httpMetrics()`, on node:http, Express and Fastify, each as a
+ *    ratio to the bare framework.
+ * 2. The engine serving `GET /api/v1/users/:id` of the example against
+ *    node:http with a hand-written router (target ≥ 90 %).
+ * 3. Router lookups: the engine's `Router` against find-my-way.
+ *
+ * Rounds are interleaved (bare, ward, metrics, then metrics, ward, bare, …)
+ * and medians reported, so slow moments of a shared machine hit every
+ * variant, and none always runs first.
+ * Results: a table on stdout, bench/results/latest.json and latest.md.
+ *
+ * Environment (all optional):
+ * - BENCH_ROUNDS       rounds per comparison (default 5)
+ * - BENCH_DURATION     measured seconds per run (default 5)
+ * - BENCH_WARMUP       warm-up seconds per run, discarded (default 1)
+ * - BENCH_CONNECTIONS  autocannon connections (default 50)
+ * - BENCH_PIPELINING   autocannon pipelining (default 1)
+ * - BENCH_ONLY         comma-separated suites: node, express, fastify, engine, router (default all)
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { measure, verify } from './lib/load.js';
+import { httpSuiteText, markdown, routerText } from './lib/report.js';
+import { startServer } from './lib/server-process.js';
+import { envNumber, median, pairedRatios, spread } from './lib/stats.js';
+import { checkPayload } from './servers/payload.js';
+
+/**
+ * @typedef {import('./lib/report.js').HttpSuiteResult} HttpSuiteResult
+ * @typedef {import('./lib/report.js').RouterResult} RouterResult
+ * @typedef {import('./lib/peers.js').Peer} Peer
+ *
+ * @typedef {object} HttpSuite
+ * @property {string} id
+ * @property {string} title
+ * @property {string} script file under bench/servers/
+ * @property {string} baseline
+ * @property {{ name: string, label: string }[]} variants baseline first
+ * @property {number | null} target
+ * @property {(status: number, body: string) => string | undefined} check
+ */
+
+/** @type {HttpSuite[]} */
+const HTTP_SUITES = [
+  {
+    id: 'node',
+    title: 'node:http: wardListener overhead',
+    script: 'node.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'createServer(handler)' },
+      { name: 'ward', label: 'wardListener([passThrough], handler)' },
+      { name: 'metrics', label: 'wardListener([httpMetrics()], handler)' },
+    ],
+    target: null,
+    check: checkPayload,
+  },
+  {
+    id: 'express',
+    title: 'Express: ward() overhead',
+    script: 'express.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare res.json route' },
+      { name: 'ward', label: 'app.use(ward([passThrough]))' },
+      { name: 'metrics', label: 'app.use(ward([httpMetrics()]))' },
+    ],
+    target: null,
+    check: checkPayload,
+  },
+  {
+    id: 'fastify',
+    title: 'Fastify: ward() plugin overhead',
+    script: 'fastify.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare route' },
+      { name: 'ward', label: 'register(ward([passThrough]))' },
+      { name: 'metrics', label: 'register(ward([httpMetrics()]))' },
+    ],
+    target: null,
+    check: checkPayload,
+  },
+  {
+    id: 'engine',
+    title: 'Engine vs hand-routed node:http: GET /api/v1/users/:id',
+    script: 'users.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'node:http + hand-written router' },
+      { name: 'engine', label: '@ward/engine (example routes)' },
+    ],
+    target: 0.9,
+    check(status, body) {
+      if (status !== 200) return 'expected status 200';
+      const user = /** @type {{ email?: unknown }} */ (JSON.parse(body));
+      return user.email === 'user49@example.com' ? undefined : 'expected the 50th seeded user';
+    },
+  },
+];
+
+const SUITE_IDS = [...HTTP_SUITES.map((s) => s.id), 'router'];
+
+function readSettings() {
+  const only = (process.env['BENCH_ONLY'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const id of only) {
+    if (!SUITE_IDS.includes(id)) throw new RangeError(`BENCH_ONLY: unknown suite ${JSON.stringify(id)}; known: ${SUITE_IDS.join(', ')}`);
+  }
+  return {
+    rounds: envNumber('BENCH_ROUNDS', 5, { integer: true, min: 1, max: 50 }),
+    durationSec: envNumber('BENCH_DURATION', 5, { integer: true, min: 1, max: 600 }),
+    warmupSec: envNumber('BENCH_WARMUP', 1, { integer: true, min: 0, max: 60 }),
+    connections: envNumber('BENCH_CONNECTIONS', 50, { integer: true, min: 1, max: 1000 }),
+    pipelining: envNumber('BENCH_PIPELINING', 1, { integer: true, min: 1, max: 100 }),
+    only: only.length === 0 ? SUITE_IDS : only,
+  };
+}
+
+/**
+ * Runs one HTTP comparison: per round, each variant in a fresh server
+ * process, the order reversed every other round.
+ *
+ * @param {HttpSuite} suite
+ * @param {ReturnType<typeof readSettings>} settings
+ * @returns {Promise<HttpSuiteResult>}
+ */
+async function runHttpSuite(suite, settings) {
+  /** @type {Map<string, import('./lib/load.js').LoadResult[]>} */
+  const runs = new Map(suite.variants.map((v) => [v.name, []]));
+  /** @type {Map<string, Peer>} */
+  const peers = new Map();
+  let path = '/';
+  for (let round = 1; round <= settings.rounds; round++) {
+    // ABC, CBA, ABC…: interleaved, and no variant always runs first or last.
+    const order = round % 2 === 1 ? suite.variants : [...suite.variants].reverse();
+    for (const variant of order) {
+      const server = await startServer(suite.script, variant.name);
+      try {
+        for (const p of server.peers) peers.set(p.name, p);
+        path = new URL(server.url).pathname;
+        await verify(server.url, suite.check);
+        const result = await measure(server.url, settings);
+        runs.get(variant.name)?.push(result);
+        process.stdout.write(`  ${suite.id} round ${round}/${settings.rounds} ${variant.name.padEnd(8)} ${Math.round(result.rps)} req/s\n`);
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  const baselineRps = (runs.get(suite.baseline) ?? []).map((r) => r.rps);
+  return {
+    id: suite.id,
+    title: suite.title,
+    path,
+    baseline: suite.baseline,
+    target: suite.target,
+    peers: [...peers.values()],
+    variants: suite.variants.map((v) => {
+      const rounds = runs.get(v.name) ?? [];
+      const rps = rounds.map((r) => r.rps);
+      const isBaseline = v.name === suite.baseline;
+      return {
+        variant: v.name,
+        label: v.label,
+        rounds,
+        medianRps: median(rps),
+        medianP50Ms: median(rounds.map((r) => r.p50Ms)),
+        medianP99Ms: median(rounds.map((r) => r.p99Ms)),
+        ratio: isBaseline ? null : median(rps) / median(baselineRps),
+        pairedRatio: isBaseline ? null : median(pairedRatios(rps, baselineRps)),
+        ratioSpread: isBaseline ? null : spread(pairedRatios(rps, baselineRps)),
+        errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+        non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+      };
+    }),
+  };
+}
+
+/**
+ * The router micro-benchmark, in its own process (its JIT state stays
+ * apart from autocannon's).
+ *
+ * @param {ReturnType<typeof readSettings>} settings
+ * @returns {Promise<RouterResult>}
+ */
+async function runRouterSuite(settings) {
+  const child = fork(fileURLToPath(new URL('./router.js', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, BENCH_ROUNDS: String(settings.rounds), NODE_ENV: 'production' },
+  });
+  /** @type {RouterResult | undefined} */
+  let result;
+  child.on('message', (message) => {
+    const m = /** @type {{ type?: string, result?: RouterResult }} */ (message);
+    if (m.type === 'router-result') result = m.result;
+  });
+  const [code] = await once(child, 'exit');
+  if (result === undefined) throw new Error(`router benchmark exited with code ${code} and no result`);
+  return result;
+}
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function loadAverage() {
+  return os.loadavg().map((n) => n.toFixed(2)).join(' ');
+}
+
+async function main() {
+  const settings = readSettings();
+  const startedAt = new Date().toISOString();
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.versions.node,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    commit: gitCommit(),
+    loadBefore: loadAverage(),
+    loadAfter: '',
+  };
+  console.log(
+    `ward bench: ${settings.rounds} rounds × (${settings.warmupSec} s warm-up + ${settings.durationSec} s), ` +
+      `${settings.connections} connections, pipelining ${settings.pipelining}; ` +
+      `${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, load ${machine.loadBefore}`,
+  );
+  if (machine.cpus <= 2) console.log('note: 2 or fewer cores: load generator and server share them; compare ratios, not absolute req/s.');
+  const busy = (os.loadavg()[0] ?? 0) > machine.cpus * 0.5;
+  if (busy) console.log(`warning: the machine is busy (load ${machine.loadBefore} on ${machine.cpus} cores): expect noisy figures.`);
+
+  /** @type {HttpSuiteResult[]} */
+  const http = [];
+  for (const suite of HTTP_SUITES) {
+    if (!settings.only.includes(suite.id)) continue;
+    console.log(`\n${suite.title}`);
+    const result = await runHttpSuite(suite, settings);
+    http.push(result);
+    console.log(httpSuiteText(result));
+  }
+  /** @type {RouterResult | null} */
+  let router = null;
+  if (settings.only.includes('router')) {
+    console.log('\nRouter lookups');
+    router = await runRouterSuite(settings);
+    console.log(routerText(router));
+  }
+
+  machine.loadAfter = loadAverage();
+  const report = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine,
+    settings: {
+      rounds: settings.rounds,
+      durationSec: settings.durationSec,
+      warmupSec: settings.warmupSec,
+      connections: settings.connections,
+      pipelining: settings.pipelining,
+    },
+    http,
+    router,
+  };
+  const dir = new URL('./results/', import.meta.url);
+  await mkdir(dir, { recursive: true });
+  await writeFile(new URL('latest.json', dir), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(new URL('latest.md', dir), markdown(report));
+  console.log(`\nwrote bench/results/latest.json and bench/results/latest.md`);
+}
+
+await main();

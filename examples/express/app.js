@@ -1,0 +1,104 @@
+/**
+ * The user API on Express 5, with the same ward chain as the engine server
+ * (examples/server/chain.js) mounted by `app.use(ward([...]))`, and the
+ * routes written the Express way (express.json(), res.status().json()),
+ * sharing the store and the zod schemas of the engine example.
+ */
+import express from 'express';
+import { register } from 'prom-client';
+import { ward } from '@ward/express';
+import { metricsHandler } from '@ward/metrics';
+import { wardChain } from '../server/chain.js';
+import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, routeNotFound } from '../server/problem.js';
+import { userNotFound, writeFailure } from '../server/users/errors.js';
+import { USERS_PATH, userLocation } from '../server/users/paths.js';
+import { listQuerySchema, userInputSchema } from '../server/users/schema.js';
+import { createUserStore } from '../server/users/store.js';
+import { validate } from '../server/users/validate.js';
+
+/**
+ * @typedef {object} ExpressAppOptions
+ * @property {import('../server/users/store.js').UserStore} [store] Default: a new in-memory store.
+ * @property {import('@ward/metrics').MetricsRegistry} [registry] where metrics go and what `/metrics` serves.
+ *   Default: prom-client's global `register`, where every ward package registers by default.
+ * @property {(error: unknown) => void} [onError] server faults (5xx). Default: printed to stderr.
+ */
+
+/**
+ * @param {ExpressAppOptions} [options]
+ * @returns {import('express').Express}
+ */
+export function createExpressApp(options = {}) {
+  const store = options.store ?? createUserStore();
+  const registry = options.registry ?? register;
+  const onError = options.onError ?? ((error) => console.error('[express example] unhandled error:', error));
+  const app = express();
+  app.disable('x-powered-by');
+
+  // ── The ward chain: the same list as the engine server (server/chain.js). ──
+  app.use(ward(wardChain({ registry })));
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/metrics', ward([metricsHandler({ registry })]));
+
+  // strict: false — any JSON value is parsed (`null`, a string) and judged by the schema,
+  // as on the engine and Fastify: a 400 VALIDATION_FAILED rather than INVALID_JSON.
+  const json = express.json({ limit: '100kb', strict: false });
+
+  app.get(USERS_PATH, async (req, res) => {
+    const { page, limit } = await validate(listQuerySchema, req.query, 'query');
+    const { items, total } = await store.list({ page, limit });
+    res.json({ items, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } });
+  });
+
+  app.post(USERS_PATH, json, async (req, res) => {
+    const input = await validate(userInputSchema, req.body, 'body');
+    const result = await store.create(input);
+    if (!result.ok) throw writeFailure(result.reason, store.maxUsers);
+    res.status(201).location(userLocation(result.user.id)).json(result.user);
+  });
+
+  app.get(`${USERS_PATH}/:id`, async (req, res) => {
+    const user = await store.get(req.params['id'] ?? '');
+    if (user === undefined) throw userNotFound();
+    res.json(user);
+  });
+
+  app.put(`${USERS_PATH}/:id`, json, async (req, res) => {
+    const input = await validate(userInputSchema, req.body, 'body');
+    const result = await store.replace(req.params['id'] ?? '', input);
+    if (!result.ok) throw writeFailure(result.reason, store.maxUsers);
+    res.json(result.user);
+  });
+
+  app.delete(`${USERS_PATH}/:id`, async (req, res) => {
+    if (!(await store.remove(req.params['id'] ?? ''))) throw userNotFound();
+    res.status(204).end();
+  });
+
+  // Unknown routes: the same 404 problem+json as the engine.
+  app.use((req, _res, next) => {
+    next(routeNotFound(req.method, req.path));
+  });
+
+  // Express's native error handler: every error as problem+json.
+  /** @type {import('express').ErrorRequestHandler} */
+  const errorHandler = (error, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    const httpError = asHttpError(error);
+    if (httpError.status >= 500) onError(error);
+    for (const [name, value] of Object.entries(httpError.headers)) if (value !== undefined) res.setHeader(name, value);
+    const body = problemBody(httpError);
+    // res.end, not res.send: send would append "; charset=utf-8" to the media type.
+    res.status(httpError.status);
+    res.setHeader('content-type', PROBLEM_CONTENT_TYPE);
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(body);
+  };
+  app.use(errorHandler);
+  return app;
+}
+

@@ -1,0 +1,18 @@
+/**
+ * Starts the Express example: `node examples/express/main.js`.
+ * Env: PORT (default 3001), HOST (default 127.0.0.1), REDIS_URL (see server/env.js).
+ */
+import { once } from 'node:events';
+import { describeStore, readEnv } from '../server/env.js';
+import { closeServer, shutdownOnSignals } from '../server/signals.js';
+import { createExpressApp } from './app.js';
+
+const env = readEnv(process.env, 3001);
+const app = createExpressApp();
+const server = app.listen(env.port, env.host);
+await once(server, 'listening');
+const address = server.address();
+const port = typeof address === 'object' && address !== null ? address.port : env.port;
+shutdownOnSignals('express example', () => closeServer(server));
+console.log(`Express example listening on http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${port}`);
+console.log(describeStore(env.store));

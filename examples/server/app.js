@@ -1,0 +1,55 @@
+/**
+ * The example service on @ward/engine: health, metrics and the user API.
+ * Exported for tests; examples/server/main.js starts it.
+ */
+import { Engine } from '@ward/engine';
+import { metricsHandler } from '@ward/metrics';
+import { register } from 'prom-client';
+import { wardChain } from './chain.js';
+import { API_PREFIX } from './users/paths.js';
+import { mountUserRoutes } from './users/routes.js';
+import { createUserStore } from './users/store.js';
+
+/** Largest request body, in bytes (100 KiB). */
+export const MAX_BODY_BYTES = 100 * 1024;
+
+/**
+ * @typedef {object} AppOptions
+ * @property {import('./users/store.js').UserStore} [store] Default: a new in-memory store (10 000 users at most).
+ * @property {import('@ward/metrics').MetricsRegistry} [registry] where metrics go and what `/metrics` serves.
+ *   Default: prom-client's global `register`, where every ward package registers by default.
+ * @property {import('@ward/engine').EngineOptions} [engine] engine options (trustProxy, onError, development…).
+ */
+
+/**
+ * Builds the engine app.
+ *
+ * @param {AppOptions} [options]
+ * @returns {Engine}
+ * @example
+ * const app = createApp();
+ * const server = await app.listen({ port: 3000 });
+ */
+export function createApp(options = {}) {
+  const store = options.store ?? createUserStore();
+  const registry = options.registry ?? register;
+  // Bodies up to 100 KiB (a user is a few hundred bytes), as in the Express
+  // and Fastify examples; a larger one is a 413 before it is read.
+  const engine = new Engine({ body: { limitBytes: MAX_BODY_BYTES }, ...options.engine });
+
+  // ── The ward chain, in one place: see chain.js (shared with the Express
+  //    and Fastify examples). Global: it runs for every request, 404s too. ──
+  engine.use(...wardChain({ registry }));
+
+  engine.get('/health', function health(ctx) {
+    ctx.json(200, { status: 'ok' });
+  });
+  // Metrics reveal routes and traffic: in production, serve them on an
+  // internal port or put an auth middleware in front.
+  engine.get('/metrics', metricsHandler({ registry }));
+
+  // The versioned API. Middleware for the API only (auth, rate limits)
+  // goes in this group: engine.group(API_PREFIX, auth(…)).
+  mountUserRoutes(engine.group(API_PREFIX), store);
+  return engine;
+}

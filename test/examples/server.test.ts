@@ -1,0 +1,154 @@
+/**
+ * The engine example (examples/server): the shared user API contract over a
+ * real socket, what is engine-specific, and main.js as a process (URL on
+ * start, store kind, graceful shutdown on SIGTERM/SIGINT).
+ */
+import { describe, it, expect } from 'vitest';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Registry } from 'prom-client';
+import { request } from '@ward/core/testing';
+import { createApp } from '../../examples/server/app.js';
+import { ADA, testStore, userApiScenarios } from './user-api.js';
+
+userApiScenarios({
+  name: 'engine',
+  longId: { status: 404, code: 'USER_NOT_FOUND' },
+  async start({ store, registry, onError }) {
+    const engine = createApp({ store, registry, engine: { onError } });
+    const server = await engine.listen({ port: 0, host: '127.0.0.1' });
+    return { url: server.url, close: () => server.shutdown({ timeoutMs: 1000 }) };
+  },
+});
+
+describe('engine example', () => {
+  it('answers 405 with Allow for a known path and another method', async () => {
+    const engine = createApp({ store: testStore().store, registry: new Registry() });
+    const server = await engine.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const res = await request(`${server.url}/api/v1/users/u1`, { method: 'PATCH' });
+      expect(res.status).toBe(405);
+      expect(res.headers['allow']).toBe('GET, HEAD, PUT, DELETE');
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    } finally {
+      await server.shutdown({ timeoutMs: 1000 });
+    }
+  });
+
+  it('registers exactly the documented routes', () => {
+    const engine = createApp({ store: testStore().store, registry: new Registry() });
+    expect(engine.routes()).toEqual([
+      { method: 'GET', path: '/health' },
+      { method: 'GET', path: '/metrics' },
+      { method: 'GET', path: '/api/v1/users' },
+      { method: 'POST', path: '/api/v1/users' },
+      { method: 'GET', path: '/api/v1/users/:id' },
+      { method: 'PUT', path: '/api/v1/users/:id' },
+      { method: 'DELETE', path: '/api/v1/users/:id' },
+    ]);
+  });
+});
+
+const MAINS = {
+  engine: { file: fileURLToPath(new URL('../../examples/server/main.js', import.meta.url)), name: 'ward example' },
+  express: { file: fileURLToPath(new URL('../../examples/express/main.js', import.meta.url)), name: 'express example' },
+  fastify: { file: fileURLToPath(new URL('../../examples/fastify/main.js', import.meta.url)), name: 'fastify example' },
+} as const;
+const MAIN = MAINS.engine.file;
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Starts a main.js on a free port and waits for its URL and store lines (printed once the signal handlers are in place). */
+async function startMain(env: Record<string, string>, main: string = MAIN): Promise<Started> {
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => (out += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: string) => {
+      out += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match && /store: .*\n/.test(out)) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`main.js exited (${code}) before listening: ${out}`)));
+  });
+  return { child, url, output: () => out };
+}
+
+describe.each(Object.entries(MAINS))('%s main.js', (_kind, main) => {
+  it('prints its URL, serves, and stops gracefully on SIGTERM with exit code 0', async () => {
+    const { child, url, output } = await startMain({ REDIS_URL: '' }, main.file);
+    expect((await request(`${url}/health`)).status).toBe(200);
+    expect(output()).toContain('store: in memory (set REDIS_URL to use Redis once a Redis store exists)');
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    expect((await exited)[0]).toBe(0);
+    expect(output()).toContain(`${main.name}: SIGTERM received, finishing requests in flight…`);
+    expect(output()).toContain(`${main.name}: stopped`);
+  });
+});
+
+describe('examples/server/main.js', () => {
+  it('with REDIS_URL says a Redis store would be used, without printing the password', async () => {
+    const { child, output } = await startMain({ REDIS_URL: 'redis://app:s3cret@redis.internal:6379/0' });
+    const exited = once(child, 'exit');
+    child.kill('SIGINT');
+    expect((await exited)[0]).toBe(0);
+    expect(output()).toContain('store: REDIS_URL is set (redis://app:***@redis.internal:6379/0): a Redis store would be used here');
+    expect(output()).not.toContain('s3cret');
+  });
+
+  it('lets a request in flight finish on SIGTERM', async () => {
+    const { child, url } = await startMain({});
+    const created = await request(`${url}/api/v1/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADA),
+    });
+    expect(created.status).toBe(201);
+    // Expect: 100-continue — the server has parsed the request when the
+    // client gets its 100; only then comes the signal, and the body after
+    // the server said it is shutting down.
+    const body = JSON.stringify({ ...ADA, email: 'second@example.com' });
+    const pending = new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${url}/api/v1/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+      });
+      req.once('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.once('error', reject);
+      req.once('continue', () => {
+        child.stdout!.on('data', (chunk: string) => {
+          if (chunk.includes('SIGTERM received')) req.end(body);
+        });
+        child.kill('SIGTERM');
+      });
+      req.flushHeaders();
+    });
+    expect(await pending).toBe(201);
+    expect((await once(child, 'exit'))[0]).toBe(0);
+  });
+
+  it('refuses a bad PORT with a message naming it', async () => {
+    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(err).toContain('PORT must be a port number from 0 to 65535, got "eighty"');
+  });
+});
