@@ -25,6 +25,8 @@ export type Middleware<C extends Context = Context> = (ctx: C, next: Next) => Pr
 export interface WardState {
   /** The request id, set by `@ward/request-id`; every problem+json body carries it. */
   requestId?: string;
+  /** The W3C trace id (32 hex), set by `@ward/request-id`; logs and reports carry it. */
+  traceId?: string;
 }
 
 /** A response body the adapters can hold and write in one go. */
