@@ -10,6 +10,8 @@
  * @typedef {import('./peers.js').Peer} Peer
  * @typedef {{ type: 'ready', port: number, peers: Peer[], path: string }} ReadyMessage
  *   `path`: the request path to load (default `/`)
+ * @typedef {{ type: 'cpu', micros: number }} CpuMessage
+ *   CPU time (user + system) since the last `cpu-mark`, in microseconds
  */
 
 /**
@@ -61,10 +63,34 @@ export async function serve(server, peers, path = '/') {
  */
 export function reportReady(port, peers, path = '/') {
   process.on('disconnect', () => process.exit(0));
+  answerCpuQueries();
   /** @type {ReadyMessage} */
   const message = { type: 'ready', port, peers: [...peers], path };
   if (process.send) process.send(message);
   else console.log(`listening on http://127.0.0.1:${port}${path} (${peers.map((p) => `${p.name}@${p.version}`).join(', ')})`);
+}
+
+/**
+ * The parent measures this process's CPU time over the measured run:
+ * `cpu-mark` starts the window, `cpu-read` answers with the CPU
+ * microseconds (user + system) spent since. CPU per request is steadier
+ * than requests per second on a shared machine, where the load generator
+ * and neighbours compete for the same cores.
+ */
+function answerCpuQueries() {
+  /** @type {NodeJS.CpuUsage | undefined} */
+  let mark;
+  process.on('message', (message) => {
+    const type = /** @type {{ type?: unknown }} */ (message).type;
+    if (type === 'cpu-mark') {
+      mark = process.cpuUsage();
+    } else if (type === 'cpu-read' && process.send) {
+      const used = process.cpuUsage(mark);
+      /** @type {CpuMessage} */
+      const reply = { type: 'cpu', micros: used.user + used.system };
+      process.send(reply);
+    }
+  });
 }
 
 /**

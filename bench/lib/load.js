@@ -20,6 +20,15 @@ import { createRequire } from 'node:module';
  * @property {number} requests total requests answered
  * @property {number} errors connection errors and timeouts
  * @property {number} non2xx answers outside 200–299
+ * @property {number | null} cpuUsPerRequest server CPU microseconds per answered request (null when not measured)
+ */
+
+/**
+ * Hooks around the measured run (not the warm-up).
+ *
+ * @typedef {object} MeasureHooks
+ * @property {() => void} before
+ * @property {() => Promise<number>} after resolves to the server's CPU microseconds over the run
  */
 
 /**
@@ -60,12 +69,16 @@ function fire(url, durationSec, settings) {
  *
  * @param {string} url
  * @param {LoadSettings} settings
+ * @param {MeasureHooks} [cpu] to measure the server's CPU time over the measured run
  * @returns {Promise<LoadResult>}
  */
-export async function measure(url, settings) {
+export async function measure(url, settings, cpu) {
   if (settings.warmupSec > 0) await fire(url, settings.warmupSec, settings);
+  cpu?.before();
   const result = await fire(url, settings.durationSec, settings);
+  const cpuMicros = cpu === undefined ? null : await cpu.after();
   return {
+    cpuUsPerRequest: cpuMicros === null || result.requests.total === 0 ? null : cpuMicros / result.requests.total,
     rps: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,

@@ -18,6 +18,9 @@ import { formatPeers } from './peers.js';
  * @property {number | null} ratio medianRps ÷ the baseline's medianRps (null for the baseline)
  * @property {number | null} pairedRatio median of the per-round paired ratios (round i ÷ baseline round i)
  * @property {{ min: number, max: number } | null} ratioSpread smallest and largest per-round paired ratio
+ * @property {number} medianCpuUs median server CPU microseconds per request
+ * @property {number | null} cpuRatio median of per-round baseline CPU/req ÷ variant CPU/req (null for the baseline)
+ * @property {{ min: number, max: number } | null} cpuRatioSpread smallest and largest per-round CPU ratio
  * @property {number} errors summed over rounds
  * @property {number} non2xx summed over rounds
  *
@@ -89,7 +92,7 @@ function markdownTable(rows) {
  */
 function httpRows(suite) {
   return [
-    ['variant', 'req/s (median)', 'p50 ms', 'p99 ms', 'ratio to baseline', 'paired ratio (min–max)', 'req/s per round', 'problems'],
+    ['variant', 'req/s (median)', 'p50 ms', 'p99 ms', 'ratio to baseline', 'paired ratio (min–max)', 'CPU µs/req', 'CPU ratio (min–max)', 'req/s per round', 'problems'],
     ...suite.variants.map((v) => [
       v.label,
       fmtInt(v.medianRps),
@@ -97,6 +100,8 @@ function httpRows(suite) {
       fmtMs(v.medianP99Ms),
       v.ratio === null ? '1.00 (baseline)' : v.ratio.toFixed(2),
       v.pairedRatio === null ? '-' : fmtRatio(v.pairedRatio, v.ratioSpread),
+      Number.isFinite(v.medianCpuUs) ? v.medianCpuUs.toFixed(1) : 'n/a',
+      v.cpuRatio === null ? '1.00 (baseline)' : fmtRatio(v.cpuRatio, v.cpuRatioSpread),
       v.rounds.map((r) => fmtInt(r.rps)).join(' / '),
       v.errors + v.non2xx === 0 ? '-' : `${v.errors} errors, ${v.non2xx} non-2xx`,
     ]),
@@ -112,7 +117,11 @@ function targetLine(suite) {
   const target = suite.target;
   return suite.variants
     .filter((v) => v.ratio !== null)
-    .map((v) => `${v.label}: ${((v.ratio ?? 0) * 100).toFixed(1)} % of ${suite.baseline} (target ≥ ${(target * 100).toFixed(0)} %: ${(v.ratio ?? 0) >= target ? 'met' : 'NOT met'})`)
+    .map(
+      (v) =>
+        `${v.label}: ${((v.ratio ?? 0) * 100).toFixed(1)} % of ${suite.baseline}'s req/s, ${((v.cpuRatio ?? 0) * 100).toFixed(1)} % by CPU per request ` +
+        `(target ≥ ${(target * 100).toFixed(0)} %: ${(v.ratio ?? 0) >= target ? 'met' : 'NOT met'} by req/s, ${(v.cpuRatio ?? 0) >= target ? 'met' : 'NOT met'} by CPU)`,
+    )
     .join('; ');
 }
 

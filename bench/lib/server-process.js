@@ -10,8 +10,13 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * @typedef {import('./peers.js').Peer} Peer
- * @typedef {{ port: number, url: string, peers: Peer[], stop(): Promise<void> }} RunningServer
- *   `url`: origin plus the path the server asked to be loaded
+ * @typedef {object} RunningServer
+ * @property {number} port
+ * @property {string} url origin plus the path the server asked to be loaded
+ * @property {Peer[]} peers
+ * @property {() => void} markCpu starts the server's CPU-time window
+ * @property {() => Promise<number>} readCpu CPU microseconds the server spent since {@link RunningServer.markCpu}
+ * @property {() => Promise<void>} stop
  */
 
 const START_TIMEOUT_MS = 20_000;
@@ -49,6 +54,24 @@ export async function startServer(script, variant) {
     port: ready.port,
     url: `http://127.0.0.1:${ready.port}${ready.path}`,
     peers: ready.peers,
+    markCpu() {
+      child.send({ type: 'cpu-mark' });
+    },
+    readCpu() {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${script} ${variant}: no cpu answer`)), START_TIMEOUT_MS);
+        /** @param {unknown} message */
+        const onMessage = (message) => {
+          const m = /** @type {Partial<import('./child.js').CpuMessage>} */ (message);
+          if (m.type !== 'cpu' || typeof m.micros !== 'number') return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(m.micros);
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'cpu-read' });
+      });
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');

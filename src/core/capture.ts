@@ -8,13 +8,19 @@
  * turn of the event loop, a body past the buffer limit, or flushHeaders())
  * is committed and passed through untouched (rule 3).
  */
-import type { OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type OutgoingHttpHeader, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { NodeContext } from './context.js';
 import { writeResponse } from './response.js';
 
 type Callback = (error?: Error | null) => void;
-type Method = 'writeHead' | 'write' | 'end' | 'flushHeaders' | 'setHeader' | 'appendHeader' | 'removeHeader';
-const METHODS: readonly Method[] = ['writeHead', 'write', 'end', 'flushHeaders', 'setHeader', 'appendHeader', 'removeHeader'];
+type WriteHead = ServerResponse['writeHead'];
+type Write = ServerResponse['write'];
+type End = ServerResponse['end'];
+type FlushHeaders = () => void;
+/** `writeHead` without node's overloads, to forward whatever the caller passed. */
+type LooseWriteHead = (this: ServerResponse, status: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]) => ServerResponse;
+/** `write` without node's overloads, to forward whatever the caller passed. */
+type LooseWrite = (this: ServerResponse, chunk: unknown, encoding?: BufferEncoding | Callback, callback?: Callback) => boolean;
 
 /** Options of a capture. */
 export interface CaptureOptions {
@@ -23,6 +29,81 @@ export interface CaptureOptions {
 }
 
 const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
+
+/**
+ * The capture holding a response's writes right now, for the prototype
+ * hooks. A WeakMap rather than a property of the response: adding and
+ * re-assigning properties on a response per request (Express swaps its
+ * prototype first) costs more than the whole rest of the adapter.
+ */
+const ACTIVE = new WeakMap<ServerResponse, ResponseCapture>();
+
+/** node's own methods, as they were before the prototype hooks. */
+interface Writers {
+  writeHead: WriteHead;
+  write: Write;
+  end: End;
+  flushHeaders: FlushHeaders;
+}
+let ORIGINAL: Writers | undefined;
+let PROTO_HOOKS: Writers | undefined;
+
+/**
+ * Hooks `ServerResponse.prototype` once per process: each hook asks
+ * {@link ACTIVE} for a capture and, when there is none (every response no
+ * ward capture holds), calls node's method unchanged.
+ */
+function prototypeHooks(): Writers {
+  if (PROTO_HOOKS !== undefined) return PROTO_HOOKS;
+  const proto = ServerResponse.prototype;
+  const original: Writers = { writeHead: proto.writeHead, write: proto.write, end: proto.end, flushHeaders: proto.flushHeaders };
+  const hooks: Writers = {
+    writeHead: function writeHead(this: ServerResponse, status: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]) {
+      const capture = ACTIVE.get(this);
+      return capture === undefined ? (original.writeHead as LooseWriteHead).call(this, status, reason, headers) : capture.writeHeadHook(status, reason, headers);
+    } as WriteHead,
+    write: function write(this: ServerResponse, chunk: unknown, encoding?: BufferEncoding | Callback, callback?: Callback) {
+      const capture = ACTIVE.get(this);
+      return capture === undefined ? (original.write as LooseWrite).call(this, chunk, encoding, callback) : capture.writeHook(chunk, encoding, callback);
+    } as Write,
+    end: function end(this: ServerResponse, chunk?: unknown, encoding?: BufferEncoding | Callback, callback?: Callback) {
+      const capture = ACTIVE.get(this);
+      return capture === undefined ? original.end.call(this, chunk, encoding as BufferEncoding, callback) : capture.endHook(chunk, encoding, callback);
+    } as End,
+    flushHeaders: function flushHeaders(this: ServerResponse) {
+      const capture = ACTIVE.get(this);
+      if (capture === undefined) original.flushHeaders.call(this);
+      else capture.flushHeadersHook();
+    },
+  };
+  Object.assign(proto, hooks);
+  ORIGINAL = original;
+  PROTO_HOOKS = hooks;
+  return hooks;
+}
+
+/** Where an instance-hooked response keeps its capture. */
+const CAPTURE = Symbol('ward.capture');
+type Hooked = ServerResponse & { [CAPTURE]: ResponseCapture };
+
+/*
+ * Instance hooks, for a response whose writers someone already wrapped (a
+ * compression middleware before ward): ours go on top as own properties,
+ * so that wrapper stays outside ward and sees what ward finally writes.
+ * Shared functions (no closures per request), put back by assignment.
+ */
+function hookedWriteHead(this: Hooked, status: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): ServerResponse {
+  return this[CAPTURE].writeHeadHook(status, reason, headers);
+}
+function hookedWrite(this: Hooked, chunk: unknown, encoding?: BufferEncoding | Callback, callback?: Callback): boolean {
+  return this[CAPTURE].writeHook(chunk, encoding, callback);
+}
+function hookedEnd(this: Hooked, chunk?: unknown, encoding?: BufferEncoding | Callback, callback?: Callback): ServerResponse {
+  return this[CAPTURE].endHook(chunk, encoding, callback);
+}
+function hookedFlushHeaders(this: Hooked): void {
+  this[CAPTURE].flushHeadersHook();
+}
 
 /**
  * Holds one downstream's writes. `done` settles when the downstream has
@@ -34,7 +115,14 @@ export class ResponseCapture {
   readonly #res: ServerResponse;
   readonly #limit: number;
   /** The methods in place before ours (node's, or another middleware's wrappers). */
-  readonly #previous = new Map<Method, { own: boolean; fn: unknown }>();
+  #prevWriteHead: WriteHead | undefined;
+  #prevWrite: Write | undefined;
+  #prevEnd: End | undefined;
+  #prevFlushHeaders: FlushHeaders | undefined;
+  /** A capture installed before this one on the same response, if any. */
+  #outer: ResponseCapture | undefined;
+  /** How this capture hooks the response: see {@link install}. */
+  #mode: 'prototype' | 'instance' = 'prototype';
   #chunks: (string | Buffer)[] = [];
   #size = 0;
   #state: 'idle' | 'holding' | 'streaming' | 'ended' | 'dropping' | 'released' = 'idle';
@@ -53,18 +141,62 @@ export class ResponseCapture {
     });
   }
 
-  /** Starts holding the downstream's writes. */
+  /**
+   * Starts holding the downstream's writes. When the response's writers are
+   * node's own (the common case), through the prototype hooks and
+   * {@link ACTIVE}: nothing on the response changes. When someone wrapped
+   * them, through own properties on top of theirs.
+   */
   install(): this {
-    const res = this.#res as unknown as Record<Method, unknown>;
-    for (const name of METHODS) {
-      this.#previous.set(name, { own: Object.prototype.hasOwnProperty.call(res, name), fn: res[name] });
+    const res = this.#res;
+    const hooks = prototypeHooks();
+    if (res.writeHead === hooks.writeHead && res.write === hooks.write && res.end === hooks.end && res.flushHeaders === hooks.flushHeaders) {
+      const outer = ACTIVE.get(res);
+      this.#outer = outer;
+      if (outer === undefined) {
+        const original = ORIGINAL!;
+        this.#prevWriteHead = original.writeHead;
+        this.#prevWrite = original.write;
+        this.#prevEnd = original.end;
+        this.#prevFlushHeaders = original.flushHeaders;
+      } else {
+        // Nested captures (two ward() layers): the inner one forwards to the outer one.
+        this.#prevWriteHead = outer.writeHeadHook.bind(outer) as WriteHead;
+        this.#prevWrite = outer.writeHook.bind(outer) as Write;
+        this.#prevEnd = outer.endHook.bind(outer) as End;
+        this.#prevFlushHeaders = outer.flushHeadersHook.bind(outer);
+      }
+      ACTIVE.set(res, this);
+      this.#mode = 'prototype';
+    } else {
+      this.#installOnInstance();
     }
-    res.writeHead = this.#writeHead;
-    res.write = this.#write;
-    res.end = this.#end;
-    res.flushHeaders = this.#flushHeaders;
     this.#state = 'holding';
     return this;
+  }
+
+  #installOnInstance(): void {
+    const res = this.#res;
+    const outer = (res as Partial<Hooked>)[CAPTURE];
+    this.#outer = outer;
+    this.#prevWriteHead = res.writeHead;
+    this.#prevWrite = res.write;
+    this.#prevEnd = res.end;
+    this.#prevFlushHeaders = res.flushHeaders;
+    if (outer !== undefined) {
+      // Nested captures: the shared hooks find the capture through the
+      // response, so the inner one calls the outer one directly instead.
+      if (this.#prevWriteHead === hookedWriteHead) this.#prevWriteHead = outer.writeHeadHook.bind(outer) as WriteHead;
+      if (this.#prevWrite === hookedWrite) this.#prevWrite = outer.writeHook.bind(outer) as Write;
+      if (this.#prevEnd === hookedEnd) this.#prevEnd = outer.endHook.bind(outer) as End;
+      if (this.#prevFlushHeaders === hookedFlushHeaders) this.#prevFlushHeaders = outer.flushHeadersHook.bind(outer);
+    }
+    (res as Hooked)[CAPTURE] = this;
+    res.writeHead = hookedWriteHead as WriteHead;
+    res.write = hookedWrite as Write;
+    res.end = hookedEnd as End;
+    res.flushHeaders = hookedFlushHeaders;
+    this.#mode = 'instance';
   }
 
   /** The downstream failed: `done` rejects with its error (and a response already streaming is cut). */
@@ -103,20 +235,26 @@ export class ResponseCapture {
 
   /** Puts back the methods that were there before, so the framework writes directly again. */
   release(): void {
-    if (this.#state === 'released') return;
-    const res = this.#res as unknown as Record<Method, unknown>;
-    for (const [name, { own, fn }] of this.#previous) {
-      if (own) res[name] = fn;
-      else delete res[name];
+    if (this.#state === 'released' || this.#state === 'idle') return;
+    const res = this.#res;
+    if (this.#mode === 'prototype') {
+      if (this.#outer === undefined) ACTIVE.delete(res);
+      else ACTIVE.set(res, this.#outer);
+      this.#state = 'released';
+      return;
     }
+    // Assigned back even when they were inherited: same behaviour, and no
+    // `delete` (see the note on the hooks above).
+    res.writeHead = this.#prevWriteHead!;
+    res.write = this.#prevWrite!;
+    res.end = this.#prevEnd!;
+    res.flushHeaders = this.#prevFlushHeaders!;
+    (res as Partial<Hooked>)[CAPTURE] = this.#outer;
     this.#state = 'released';
   }
 
-  #previousFn<F>(name: Method): F {
-    return this.#previous.get(name)!.fn as F;
-  }
-
-  #writeHead = (status: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): ServerResponse => {
+  /** @internal the response's `writeHead` while installed. */
+  writeHeadHook(status: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): ServerResponse {
     const res = this.#res;
     if (this.#state !== 'holding') return res;
     res.statusCode = status;
@@ -133,11 +271,12 @@ export class ResponseCapture {
       }
     }
     return res;
-  };
+  }
 
-  #write = (chunk: unknown, encoding?: BufferEncoding | Callback, callback?: Callback): boolean => {
+  /** @internal the response's `write` while installed. */
+  writeHook(chunk: unknown, encoding?: BufferEncoding | Callback, callback?: Callback): boolean {
     if (this.#state === 'dropping') return dropWrite(encoding, callback);
-    if (this.#state !== 'holding') return this.#previousFn<ServerResponse['write']>('write').call(this.#res, chunk as string, encoding as BufferEncoding, callback);
+    if (this.#state !== 'holding') return this.#prevWrite!.call(this.#res, chunk as string, encoding as BufferEncoding, callback);
     this.#hold(chunk, encoding);
     const cb = typeof encoding === 'function' ? encoding : callback;
     if (cb) process.nextTick(cb);
@@ -151,9 +290,10 @@ export class ResponseCapture {
       });
     }
     return true;
-  };
+  }
 
-  #end = (chunk?: unknown, encoding?: BufferEncoding | Callback, callback?: Callback): ServerResponse => {
+  /** @internal the response's `end` while installed. */
+  endHook(chunk?: unknown, encoding?: BufferEncoding | Callback, callback?: Callback): ServerResponse {
     const res = this.#res;
     if (typeof chunk === 'function') {
       callback = chunk as Callback;
@@ -168,7 +308,7 @@ export class ResponseCapture {
       return res;
     }
     if (this.#state !== 'holding') {
-      return this.#previousFn<ServerResponse['end']>('end').call(res, chunk as string, encoding as BufferEncoding, callback);
+      return this.#prevEnd!.call(res, chunk as string, encoding as BufferEncoding, callback);
     }
     if (chunk !== undefined && chunk !== null) this.#hold(chunk, encoding);
     if (callback) res.once('finish', callback);
@@ -180,12 +320,13 @@ export class ResponseCapture {
     this.#chunks = [];
     this.#settle();
     return res;
-  };
+  }
 
-  #flushHeaders = (): void => {
+  /** @internal the response's `flushHeaders` while installed. */
+  flushHeadersHook(): void {
     if (this.#state === 'holding') this.#startStreaming();
-    else if (this.#state === 'streaming' || this.#state === 'released') this.#previousFn<() => void>('flushHeaders').call(this.#res);
-  };
+    else if (this.#state === 'streaming' || this.#state === 'released') this.#prevFlushHeaders!.call(this.#res);
+  }
 
   #hold(chunk: unknown, encoding: BufferEncoding | Callback | undefined): void {
     let piece: string | Buffer;
@@ -217,14 +358,15 @@ export class ResponseCapture {
 
   /** After ward answered on its own, a late handler's writes go nowhere. */
   #drop(): void {
-    const res = this.#res as unknown as Record<Method, unknown>;
+    const res = this.#res;
     this.#state = 'dropping';
-    res.writeHead = () => this.#res;
-    res.write = this.#write;
-    res.end = this.#end;
+    (res as Hooked)[CAPTURE] = this;
+    res.writeHead = (() => res) as WriteHead;
+    res.write = hookedWrite as Write;
+    res.end = hookedEnd as End;
     res.flushHeaders = noop;
-    res.setHeader = () => this.#res;
-    res.appendHeader = () => this.#res;
+    res.setHeader = () => res;
+    res.appendHeader = () => res;
     res.removeHeader = noop;
   }
 

@@ -52,6 +52,42 @@ describe.each(VERSIONS)('%s', (_name, express) => {
   });
 
   describe('deferred commit', () => {
+    it('a body-transforming wrapper before ward (compression-style) stays outside: ward sees the raw body, the wrapper transforms the final one', async () => {
+      const seen: string[] = [];
+      const app = express();
+      // Wraps res.write/res.end as own properties, like compression does.
+      app.use((_req, res, next) => {
+        const end = res.end.bind(res) as (chunk?: unknown) => unknown;
+        const chunks: Buffer[] = [];
+        res.write = ((chunk: string | Buffer) => (chunks.push(Buffer.from(chunk)), true)) as typeof res.write;
+        res.end = ((chunk?: string | Buffer) => {
+          if (chunk !== undefined) chunks.push(Buffer.from(chunk));
+          const upper = Buffer.concat(chunks).toString('utf8').toUpperCase();
+          res.setHeader('x-transformed', 'upper');
+          res.setHeader('content-length', Buffer.byteLength(upper));
+          end(upper);
+          return res;
+        }) as typeof res.end;
+        next();
+      });
+      app.use(
+        ward([
+          async (ctx, next) => {
+            await next();
+            seen.push(String(ctx.res.body));
+            ctx.res.body = `${String(ctx.res.body)} and ward`;
+          },
+        ]),
+      );
+      app.get('/', (_req, res) => res.send('from the handler'));
+      const { url } = await serve(app);
+      const res = await request(`${url}/`);
+      expect(res.status).toBe(200);
+      expect(seen).toEqual(['from the handler']);
+      expect(res.headers['x-transformed']).toBe('upper');
+      expect(res.text).toBe('FROM THE HANDLER AND WARD');
+    });
+
     it('res.json: status, header and body can be read and changed after next()', async () => {
       const seen: unknown[] = [];
       const app = express();
