@@ -71,7 +71,8 @@ export function assertMiddleware(value: unknown, where: string): asserts value i
  * cycles cut.
  */
 export function redact(value: unknown, key = '', seen = new WeakSet<object>()): unknown {
-  if (key !== '' && SECRET_KEY.test(key) && value !== undefined && value !== false) return '[redacted]';
+  // A boolean is a switch, never a secret (`credentials: true` stays auditable).
+  if (key !== '' && typeof value !== 'boolean' && value !== undefined && SECRET_KEY.test(key)) return '[redacted]';
   switch (typeof value) {
     case 'string':
     case 'boolean':

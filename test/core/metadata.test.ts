@@ -39,11 +39,15 @@ describe('redact', () => {
     });
   });
 
-  it('keeps harmless names that merely contain "key", and false/undefined secrets', () => {
-    expect(redact({ keyPrefix: 'rl:', keyGenerator: 'ip', secret: false, token: undefined })).toEqual({
+  it('keeps harmless names that merely contain "key", and boolean/undefined switches under secret-looking names', () => {
+    expect(
+      redact({ keyPrefix: 'rl:', keyGenerator: 'ip', secret: false, token: undefined, credentials: true, allowPrivateNetwork: true }),
+    ).toEqual({
       keyPrefix: 'rl:',
       keyGenerator: 'ip',
       secret: false,
+      credentials: true,
+      allowPrivateNetwork: true,
     });
   });
 
