@@ -1,0 +1,99 @@
+/**
+ * Method and header-name lists: validated as RFC 9110 tokens when configured
+ * (§5.6.2), and the request's `Access-Control-Request-Headers` checked as a
+ * comma-separated list of tokens (§5.6.1) before it is reflected or compared.
+ */
+
+/** RFC 9110 §5.6.2 `token = 1*tchar`. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * A request's `Access-Control-Request-Headers`: tokens separated by commas
+ * with optional spaces or tabs. Linear: a token holds no comma or space, so
+ * there is one way to match. Empty elements, quotes and control characters
+ * do not match.
+ */
+const TOKEN_LIST = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/;
+
+/**
+ * Longest `Access-Control-Request-Headers` looked at. Browsers list only the
+ * non-safelisted names a script set, lower-cased; 2 KiB is dozens of names.
+ */
+export const MAX_REQUEST_HEADERS_LENGTH = 2048;
+
+/**
+ * Fetch §2.2.1 "method normalize": browsers upper-case these six and send
+ * every other method exactly as the script wrote it (`patch` stays `patch`).
+ */
+const NORMALIZED_METHODS: ReadonlySet<string> = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+
+/** Fetch §2.2.1 CORS-safelisted methods: browsers never check them against `Access-Control-Allow-Methods`. */
+export const SAFELISTED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST']);
+
+/** True when `value` is one RFC 9110 token (a method, a header name). */
+export function isToken(value: string): boolean {
+  return TOKEN.test(value);
+}
+
+/**
+ * True when `value` is a list of header names a preflight may carry: not
+ * longer than {@link MAX_REQUEST_HEADERS_LENGTH}, tokens separated by commas.
+ */
+export function isHeaderNameList(value: string): boolean {
+  return value.length <= MAX_REQUEST_HEADERS_LENGTH && TOKEN_LIST.test(value);
+}
+
+/** The lower-cased names of a list that passed {@link isHeaderNameList}. */
+export function headerNames(value: string): string[] {
+  return value.split(',').map((name) => name.trim().toLowerCase());
+}
+
+/**
+ * Validates a configured list of tokens, dropping duplicates. (`'*'` is a
+ * token; the options decide where a wildcard is allowed.)
+ *
+ * @param where the option's name in error messages, e.g. `cors({ methods })`.
+ */
+export function tokenList(input: unknown, where: string, example: string): string[] {
+  if (!Array.isArray(input)) {
+    throw new TypeError(`${where} must be an array of names such as ${example}, got ${describe(input)}`);
+  }
+  const out: string[] = [];
+  for (const item of input as unknown[]) {
+    if (typeof item !== 'string') throw new TypeError(`${where} must hold strings, got ${describe(item)}`);
+    if (!isToken(item)) {
+      throw new RangeError(`${where}: ${JSON.stringify(item)} is not a valid name (RFC 9110 token: letters, digits and !#$%&'*+.^_\`|~-)`);
+    }
+    if (!out.includes(item)) out.push(item);
+  }
+  return out;
+}
+
+/** Configured methods: the six Fetch normalises are upper-cased; others are kept as written, since browsers compare them case-sensitively. */
+export function normalizeMethod(method: string): string {
+  const upper = method.toUpperCase();
+  return NORMALIZED_METHODS.has(upper) ? upper : method;
+}
+
+/** A short, safe description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof RegExp) return String(value);
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return String(value);
+    case 'function':
+      return `the function ${value.name || 'anonymous'}`;
+    case 'object': {
+      const name = (value as { constructor?: { name?: string } }).constructor?.name;
+      return name !== undefined && name !== 'Object' ? `a ${name}` : 'an object';
+    }
+    default:
+      return typeof value;
+  }
+}
