@@ -158,7 +158,7 @@ class NodeRequest implements WardRequest {
 export class NodeContext implements Context {
   readonly req: NodeRequest;
   readonly res: NodeResponse;
-  readonly state: WardState = {};
+  readonly state: WardState;
   readonly settings: ContextSettings;
   readonly raw: { readonly req: IncomingMessage; readonly res: ServerResponse };
   #controller: AbortController | undefined;
@@ -167,9 +167,14 @@ export class NodeContext implements Context {
    * @param response the response view to use instead of a plain
    *   `NodeResponse` over `res` (an adapter whose framework keeps its own
    *   header store passes a subclass that reads and writes through it).
+   * @param state the request state to share: a chain nested inside another
+   *   ward chain on the same request (an app-level and a route-level
+   *   `ward()`) sees and adds to the enclosing chain's state, so the inner
+   *   chain's answers carry the outer chain's `requestId`.
    */
-  constructor(req: IncomingMessage, res: ServerResponse, settings: ContextSettings, response?: NodeResponse) {
+  constructor(req: IncomingMessage, res: ServerResponse, settings: ContextSettings, response?: NodeResponse, state?: WardState) {
     this.settings = settings;
+    this.state = state ?? {};
     this.raw = { req, res };
     this.req = new NodeRequest(this, req);
     this.res = response ?? new NodeResponse(res);
@@ -238,7 +243,10 @@ export class NodeContext implements Context {
   }
 }
 
-/** Creates the shared context for one request. */
-export function createContext(req: IncomingMessage, res: ServerResponse, settings: ContextSettings): NodeContext {
-  return new NodeContext(req, res, settings);
+/**
+ * Creates the shared context for one request; `state` is the enclosing ward
+ * chain's, when this chain is nested inside another on the same request.
+ */
+export function createContext(req: IncomingMessage, res: ServerResponse, settings: ContextSettings, state?: WardState): NodeContext {
+  return new NodeContext(req, res, settings, undefined, state);
 }

@@ -82,8 +82,10 @@ export class Frame {
     this.req = req;
     this.resume = next;
     this.#next = next;
-    this.ctx = createContext(req, res, runtime.settings);
-    this.parent = frames.get(req);
+    const parent = frames.get(req);
+    this.parent = parent;
+    // A nested ward() layer shares the enclosing chain's state (request id, user…).
+    this.ctx = createContext(req, res, runtime.settings, parent?.ctx.state);
     frames.set(req, this);
     this.last = () => this.#enter();
   }

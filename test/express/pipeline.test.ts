@@ -4,7 +4,7 @@
  * short-circuit, HEAD, Express's own 404, per-route and Router use, nesting,
  * and what ctx.req knows about the Express route.
  */
-import type { Context } from '@ward/core';
+import { type Context, HttpError } from '@ward/core';
 import { request } from '@ward/core/testing';
 import { ward } from '@ward/express';
 import { describe, expect, it } from 'vitest';
@@ -391,6 +391,41 @@ describe.each(VERSIONS)('%s', (_name, express) => {
       expect(res.headers['x-m2']).toBe('set');
       expect(res.text).toBe('from m2');
       expect(res.headers['content-length']).toBe('7');
+    });
+  });
+
+  describe('nested chains', () => {
+    it("a route-level ward() shares the app-level chain's state: its problem answers carry the outer request id", async () => {
+      const seen: unknown[] = [];
+      const app = express();
+      app.use(
+        ward([
+          async function stampId(ctx, next) {
+            ctx.state.requestId = 'outer-id';
+            try {
+              await next();
+            } finally {
+              seen.push(ctx.state.traceId);
+            }
+          },
+        ]),
+      );
+      app.get(
+        '/x',
+        ward([
+          function denyWithTrace(ctx) {
+            seen.push(ctx.state.requestId);
+            ctx.state.traceId = 'set-by-inner';
+            ctx.problem(new HttpError(403, { code: 'NOPE' }));
+          },
+        ]),
+        (_req, res) => res.send('never'),
+      );
+      const { url } = await serve(app);
+      const res = await request(`${url}/x`);
+      expect(res.status).toBe(403);
+      expect(res.json()).toMatchObject({ status: 403, code: 'NOPE', request_id: 'outer-id' });
+      expect(seen).toEqual(['outer-id', 'set-by-inner']);
     });
   });
 

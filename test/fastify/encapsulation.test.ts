@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type { Middleware } from '@ward/core';
+import { HttpError, type Middleware } from '@ward/core';
 import { request } from '@ward/core/testing';
 import { ward } from '@ward/fastify';
 import { type Running, start } from './helpers.js';
@@ -106,6 +106,40 @@ describe('encapsulation', () => {
     const top = await request(`${url}/top`);
     expect(top.headers['x-ward']).toBe('root');
     expect(events).toEqual(['root before /top', 'root after 200']);
+  });
+
+  it('a nested chain shares the enclosing chain\'s state: its problem answers carry the outer request id', async () => {
+    const seen: unknown[] = [];
+    const url = await serve(async (app) => {
+      await app.register(
+        ward([
+          async function stampId(ctx, next) {
+            ctx.state.requestId = 'outer-id';
+            await next();
+            seen.push(ctx.state.traceId);
+          },
+        ]),
+      );
+      await app.register(
+        async (api) => {
+          await api.register(
+            ward([
+              function denyWithTrace(ctx) {
+                seen.push(ctx.state.requestId);
+                ctx.state.traceId = 'set-by-inner';
+                ctx.problem(new HttpError(403, { code: 'NOPE' }));
+              },
+            ]),
+          );
+          api.get('/x', async () => 'x');
+        },
+        { prefix: '/api' },
+      );
+    });
+    const res = await request(`${url}/api/x`);
+    expect(res.status).toBe(403);
+    expect(res.json()).toMatchObject({ status: 403, code: 'NOPE', request_id: 'outer-id' });
+    expect(seen).toEqual(['outer-id', 'set-by-inner']);
   });
 
   it('an inner short-circuit is seen after next() by the outer chain', async () => {
