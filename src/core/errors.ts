@@ -101,12 +101,43 @@ export class ClientClosedError extends WardError {
 
 /** True for any ward error, even from another copy of `@ward/core`. */
 export function isWardError(value: unknown): value is WardError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WARD_ERROR] === true;
+  return hasBrand(value, WARD_ERROR);
 }
 
 /** True for an {@link HttpError}, even from another copy of `@ward/core`. */
 export function isHttpError(value: unknown): value is HttpError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[HTTP_ERROR] === true;
+  return hasBrand(value, HTTP_ERROR);
+}
+
+/**
+ * The value to hand to a framework's own error handling (Express, Fastify):
+ * the thrown value itself, unless reading what those handlers read
+ * (`status`, `statusCode`, `message`, `headers`, …) throws — a Proxy whose
+ * traps throw, a getter that throws — which would hang or crash them. Then a
+ * plain Error that says so instead.
+ */
+export function inspectableError(error: unknown): unknown {
+  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return error;
+  try {
+    const fields = error as Record<string, unknown>;
+    for (const key of FRAMEWORK_READS) void fields[key];
+    void (error instanceof Error);
+    return error;
+  } catch {
+    return new Error('ward: a thrown value could not be inspected (reading its properties throws)');
+  }
+}
+
+const FRAMEWORK_READS = ['status', 'statusCode', 'message', 'name', 'code', 'headers', 'expose', 'stack', 'cause', 'validation'] as const;
+
+/** Never throws: a thrown value may be a Proxy or an object with throwing getters. */
+function hasBrand(value: unknown, brand: symbol): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return (value as Record<symbol, unknown>)[brand] === true;
+  } catch {
+    return false;
+  }
 }
 
 const CODES: Readonly<Record<number, WardErrorCode>> = {

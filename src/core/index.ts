@@ -19,6 +19,7 @@ export { compose, NextCalledTwiceError, type ComposedMiddleware } from './compos
 export {
   ClientClosedError,
   HttpError,
+  inspectableError,
   isHttpError,
   isWardError,
   statusTitle,

@@ -38,5 +38,10 @@ export function answerUnhandled(ctx: NodeContext, error: unknown, capture?: Resp
 /** True for errors worth reporting as crashes: not client errors, not a client that left. */
 export function isServerFault(error: unknown): boolean {
   if (isHttpError(error)) return error.status >= 500;
-  return (error as { code?: unknown } | null)?.code !== 'CLIENT_CLOSED';
+  try {
+    return (error as { code?: unknown } | null)?.code !== 'CLIENT_CLOSED';
+  } catch {
+    // A hostile thrown value (a Proxy whose traps throw) is a fault, not a crash.
+    return true;
+  }
 }

@@ -21,6 +21,7 @@ import {
   createContext,
   type Next,
   type NodeContext,
+  inspectableError,
   ResponseCapture,
 } from '@ward/core';
 import type { Request } from 'express';
@@ -151,11 +152,16 @@ export class Frame {
   #reject(error: unknown): void {
     this.capture?.release();
     this.phase = HANDED_ON;
-    this.handedOn = error;
     const outer = this.parent;
     if (outer === undefined) {
-      this.resume(error);
-    } else if (outer.phase === RUNNING && outer.waiting) {
+      // Express's handlers read err.status & co.: a value whose reads throw would hang the request.
+      const handed = inspectableError(error);
+      this.handedOn = handed;
+      this.resume(handed);
+      return;
+    }
+    this.handedOn = error;
+    if (outer.phase === RUNNING && outer.waiting) {
       // Rule 5: the error leaves this chain into the enclosing chain's next().
       outer.take(error, this.resume);
     } else {

@@ -19,7 +19,7 @@
  * order holds across plugins. Request-wide state lives on the root run.
  */
 import type { FastifyReply } from 'fastify';
-import { type ComposedMiddleware, type ContextSettings, HttpError, type ResponseBody } from '@ward/core';
+import { type ComposedMiddleware, type ContextSettings, HttpError, inspectableError, type ResponseBody } from '@ward/core';
 import { readBodyAhead } from './body-peek.js';
 import { FastifyContext, type GuardedRequest, RUN } from './context.js';
 
@@ -291,7 +291,7 @@ export class Run {
     if (!reply.raw.headersSent) {
       try {
         this.root.answering = true;
-        reply.send(error instanceof Error ? error : new Error(String(error), { cause: error }));
+        reply.send(asError(inspectableError(error)));
         return;
       } catch {
         // Fastify cannot send it either: fall through to cutting the connection.
@@ -354,7 +354,9 @@ export class Run {
   }
 
   /** An error no ward middleware handled: to Fastify's error handling, by the path it came from. */
-  #handOff(error: unknown): void {
+  #handOff(thrown: unknown): void {
+    // Fastify's error handling reads error.statusCode & co.: a value whose reads throw would hang the request.
+    const error = inspectableError(thrown);
     const root = this.root;
     const reply = this.reply;
     // Fastify's error answer must pass onSend and a replaced reply.send.
@@ -380,7 +382,7 @@ export class Run {
       return;
     }
     // Fastify is still busy with the request (reading the body, a hook, the handler).
-    reply.send(error instanceof Error ? error : new Error(String(error), { cause: error }));
+    reply.send(asError(error));
   }
 
   #notFound(): void {
@@ -423,3 +425,15 @@ function createWaiter(): Waiter {
 }
 
 function noop(): void {}
+
+/** `reply.send` needs an Error to treat a value as a failure. */
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  let text: string;
+  try {
+    text = String(error);
+  } catch {
+    text = 'a thrown value that cannot be turned into text';
+  }
+  return new Error(text, { cause: error });
+}

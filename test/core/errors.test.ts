@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientClosedError, HttpError, isHttpError, isWardError, statusTitle, toHttpError, WardError } from '@ward/core';
+import { ClientClosedError, HttpError, inspectableError, isHttpError, isServerFault, isWardError, statusTitle, toHttpError, WardError } from '@ward/core';
 
 describe('HttpError: status', () => {
   it.each([399, 600, 200, 0, -404, 404.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses %s with a RangeError showing the value', (status) => {
@@ -172,5 +172,30 @@ describe('brand guards', () => {
       expect(result).toBe(foreign);
       expect(result.status).toBe(429);
     });
+  });
+});
+
+describe('security: hostile thrown values', () => {
+  const trap = (): never => {
+    throw new Error('trap');
+  };
+  const hostile = new Proxy({}, { get: trap, has: trap, getPrototypeOf: trap, ownKeys: trap, getOwnPropertyDescriptor: trap });
+
+  it('the brand guards and isServerFault never throw on a Proxy whose traps throw', () => {
+    expect(isHttpError(hostile)).toBe(false);
+    expect(isWardError(hostile)).toBe(false);
+    expect(isServerFault(hostile)).toBe(true);
+  });
+
+  it('inspectableError replaces what frameworks cannot read and keeps everything else as it is', () => {
+    const replaced = inspectableError(hostile);
+    expect(replaced).toBeInstanceOf(Error);
+    expect((replaced as Error).message).toBe('ward: a thrown value could not be inspected (reading its properties throws)');
+    const withGetter = Object.defineProperty(new Error('x'), 'status', { get: trap });
+    expect(inspectableError(withGetter)).not.toBe(withGetter);
+    const plain = new Error('fine');
+    expect(inspectableError(plain)).toBe(plain);
+    expect(inspectableError('text')).toBe('text');
+    expect(inspectableError(null)).toBe(null);
   });
 });

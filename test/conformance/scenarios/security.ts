@@ -159,4 +159,18 @@ export const SECURITY: readonly Scenario[] = [
       expect(res?.text).not.toContain('db.js');
     },
   },
+  {
+    name: 'a thrown Proxy whose every trap throws is a 500, and the server lives on',
+    group: 'security',
+    chain: () => [
+      function throwHostile() {
+        const trap = (): never => {
+          throw new Error('trap');
+        };
+        throw new Proxy({}, { get: trap, has: trap, getPrototypeOf: trap, ownKeys: trap, getOwnPropertyDescriptor: trap });
+      },
+    ],
+    exchanges: [{ path: '/json', expect: { status: 500, unhandled: true } }],
+    counts: {},
+  },
 ];
