@@ -46,11 +46,11 @@ export class EngineContext extends NodeContext {
   matchError: unknown = undefined;
   /** @internal settles when a stream started with {@link stream} has finished. */
   streamDone: Promise<void> | undefined = undefined;
-  readonly #report: EngineErrorReporter;
+  /** @internal the server-side failure of that stream, if it failed. */
+  streamError: { readonly error: unknown } | undefined = undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, settings: EngineContextSettings) {
     super(req, res, settings);
-    this.#report = settings.onError ?? printError;
   }
 
   /**
@@ -65,9 +65,11 @@ export class EngineContext extends NodeContext {
   /**
    * Streams `source` as the response: the status and headers go out now
    * (`ctx.res.committed` becomes true) and the bytes are piped through with
-   * backpressure. A source that fails destroys the connection (and is
-   * reported through the engine's `onError`); a client that leaves destroys
-   * the source. For HEAD, only the headers are sent and the source is not read.
+   * backpressure. A source that fails destroys the connection, and its error
+   * rejects `next()` in every global middleware (rule 5: recovery sees it;
+   * if nobody handles it, the engine's `onError` gets it); a client that
+   * leaves destroys the source. For HEAD, only the headers are sent and the
+   * source is not read.
    *
    * The promise resolves when the response has finished or was cut; it never
    * rejects. `await` (or `return`) it so that every middleware's `next()`
@@ -101,13 +103,19 @@ export class EngineContext extends NodeContext {
     return validateValue(schema, value, from);
   }
 
-  /** One function for every context: no closure per request. */
+  /**
+   * @internal Waits for the stream this context started; rejects with its
+   * server-side failure, so the error reaches the global middleware.
+   */
+  async settleStream(): Promise<void> {
+    await this.streamDone;
+    const failure = this.streamError;
+    if (failure !== undefined) throw failure.error;
+  }
+
+  /** One function for every context: no closure per request. The first failure is kept for {@link settleStream}. */
   static #reportFailure(error: unknown, ctx: NodeContext): void {
     const self = ctx as EngineContext;
-    try {
-      self.#report(error, self);
-    } catch {
-      // A reporter that throws must not take the process down.
-    }
+    self.streamError ??= { error };
   }
 }

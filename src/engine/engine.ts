@@ -119,7 +119,7 @@ export class Engine extends RouterGroup {
       } else if (ctx.routeChain !== undefined) {
         // No global middleware: the innermost step inline, one async frame less per request.
         await ctx.routeChain.run(ctx);
-        if (ctx.streamDone !== undefined) await ctx.streamDone;
+        if (ctx.streamDone !== undefined) await ctx.settleStream();
       } else {
         this.#miss(ctx);
       }
@@ -141,7 +141,7 @@ export class Engine extends RouterGroup {
       return;
     }
     await route.run(ctx);
-    if (ctx.streamDone !== undefined) await ctx.streamDone;
+    if (ctx.streamDone !== undefined) await ctx.settleStream();
   }
 
   #miss(ctx: EngineContext): void {

@@ -154,7 +154,7 @@ export class Run {
       body = payload;
     } else {
       // A stream, a web stream, a Response: headers go out as they are, bytes pass through (rule 3).
-      this.streamed();
+      this.streamed(payload);
       done(null, payload);
       return;
     }
@@ -169,9 +169,10 @@ export class Run {
   /**
    * The response is on the wire (a stream payload, a hijacked reply, a route
    * that wrote to `reply.raw`): this run and the runs around it are
-   * committed; `next()` resolves when the response closes.
+   * committed; `next()` resolves when the response closes, or rejects with
+   * the error of a payload stream that failed on the server's side.
    */
-  streamed(): void {
+  streamed(payload?: unknown): void {
     for (let run: Run | undefined = this; run !== undefined; run = run.#enclosing()) {
       if (run.phase !== 'downstream') break;
       run.ctx.res.markAnswered();
@@ -179,8 +180,25 @@ export class Run {
       run.phase = 'streaming';
     }
     const raw = this.reply.raw;
-    if (raw.destroyed) this.#resolve!();
-    else raw.once('close', this.#resolve!);
+    if (raw.destroyed) {
+      this.#resolve!();
+      return;
+    }
+    if (!isEventEmitter(payload)) {
+      raw.once('close', this.#resolve!);
+      return;
+    }
+    // A payload stream that fails on the server's side (before the response
+    // closed; a client that left closes it first) rejects next() with its
+    // error (rule 5), after Fastify has cut the connection.
+    let failure: { readonly error: unknown } | undefined;
+    payload.once('error', (error: unknown) => {
+      if (!raw.destroyed && !raw.writableFinished) failure ??= { error };
+    });
+    raw.once('close', () => {
+      if (failure === undefined) this.#resolve!();
+      else this.#reject!(failure.error);
+    });
   }
 
   /**
@@ -436,4 +454,8 @@ function asError(error: unknown): Error {
     text = 'a thrown value that cannot be turned into text';
   }
   return new Error(text, { cause: error });
+}
+
+function isEventEmitter(value: unknown): value is { once(event: 'error', listener: (error: unknown) => void): unknown } {
+  return typeof value === 'object' && value !== null && typeof (value as { once?: unknown }).once === 'function';
 }

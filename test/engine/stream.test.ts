@@ -149,6 +149,44 @@ describe('engine: ctx.stream()', () => {
     expect(reported).toEqual([failure]);
   });
 
+  it('a source failing mid-way rejects next() in global middleware with its error (rule 5); handled there, onError stays silent', async () => {
+    const reported: unknown[] = [];
+    const seen: unknown[] = [];
+    const caught = deferred<void>();
+    const failure = new Error('disk on fire');
+    const { url } = await start(
+      (engine) => {
+        engine.use(async function catcher(ctx, next) {
+          try {
+            await next();
+            seen.push('resolved');
+          } catch (error) {
+            seen.push(error, ctx.res.committed);
+            caught.resolve();
+          }
+        });
+        engine.get('/s', (ctx) =>
+          ctx.stream(
+            (async function* chunks() {
+              yield 'first;';
+              await new Promise((resolve) => setImmediate(resolve));
+              throw failure;
+            })(),
+          ),
+        );
+      },
+      { onError: (error) => reported.push(error) },
+    );
+    const error = await request(`${url}/s`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ResponseAbortedError);
+    await caught.promise;
+    expect(seen).toEqual([failure, true]);
+    expect(reported).toEqual([]);
+  });
+
   it('destroys the source when the client goes away, without reporting it', async () => {
     const reported: unknown[] = [];
     const source = new Readable({ read() {} });

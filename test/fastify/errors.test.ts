@@ -378,3 +378,50 @@ describe('nested ward plugins', () => {
     expect(res.json()).toMatchObject({ code: 'UPSTREAM_FAILED' });
   });
 });
+
+describe('a stream payload that fails mid-way', () => {
+  it("rejects next() with the stream's error once the connection is cut (rule 5), and the server lives on", async () => {
+    const { Readable } = await import('node:stream');
+    const { ResponseAbortedError, deferred } = await import('@ward/core/testing');
+    const failure = new Error('disk on fire');
+    const seen: unknown[] = [];
+    const caught = deferred<void>();
+    const url = await serve(async (app) => {
+      await app.register(
+        ward([
+          async function catcher(ctx, next) {
+            try {
+              await next();
+              seen.push('resolved');
+            } catch (error) {
+              seen.push(error, ctx.res.committed);
+            }
+            caught.resolve();
+          },
+        ]),
+      );
+      app.get('/s', async (_request, reply) => {
+        let sent = false;
+        const body = new Readable({
+          read() {
+            if (!sent) {
+              sent = true;
+              this.push('first;');
+              setImmediate(() => this.destroy(failure));
+            }
+          },
+        });
+        return reply.type('text/plain').send(body);
+      });
+      app.get('/ok', async () => 'ok');
+    });
+    const error = await request(`${url}/s`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ResponseAbortedError);
+    await caught.promise;
+    expect(seen).toEqual([failure, true]);
+    expect((await request(`${url}/ok`)).text).toBe('ok');
+  });
+});
