@@ -15,6 +15,7 @@ export type {
   WardResponse,
   WardState,
 } from './types.js';
+export { describeValue } from './describe-value.js';
 export { compose, NextCalledTwiceError, type ComposedMiddleware } from './compose.js';
 export {
   ClientClosedError,
@@ -39,6 +40,8 @@ export {
 } from './problem.js';
 export { clientResolver, type ClientResolver, type TrustProxy } from './client-ip.js';
 export {
+  REDACTED,
+  SENSITIVE_HEADERS,
   assertMiddleware,
   defineMiddleware,
   describeChain,

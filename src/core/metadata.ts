@@ -14,6 +14,24 @@ export interface MiddlewareDescription {
   options: Readonly<Record<string, unknown>>;
 }
 
+/** What replaces a secret in descriptions, reports and logs. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Request/response headers whose values no ward package ever writes to a
+ * log, report or description (lower-case): credentials and session tokens.
+ * Packages add their own configured names to this list; nothing removes
+ * from it.
+ */
+export const SENSITIVE_HEADERS: readonly string[] = Object.freeze([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'x-auth-token',
+]);
+
 /** Option names whose values never appear in a description. */
 const SECRET_KEY = /secret|password|passphrase|token|apikey|api_key|private|credential|authorization|cookie|^key$|signingkey/i;
 
@@ -72,7 +90,7 @@ export function assertMiddleware(value: unknown, where: string): asserts value i
  */
 export function redact(value: unknown, key = '', seen = new WeakSet<object>()): unknown {
   // A boolean is a switch, never a secret (`credentials: true` stays auditable).
-  if (key !== '' && typeof value !== 'boolean' && value !== undefined && SECRET_KEY.test(key)) return '[redacted]';
+  if (key !== '' && typeof value !== 'boolean' && value !== undefined && SECRET_KEY.test(key)) return REDACTED;
   switch (typeof value) {
     case 'string':
     case 'boolean':

@@ -7,11 +7,12 @@
  * here answers an error: a bad `Origin`, a failing origin function or a
  * hostile preflight is a refusal, never a 5xx.
  */
+import { describeValue } from '@ward/core';
 import { type Context, type Middleware, type Next, defineMiddleware, markFactory } from '@ward/core';
 import { rejectCounter } from './metrics.js';
 import { type CorsOptions, type CorsRejectReason, type OriginFunction, resolveCorsOptions } from './options.js';
 import { MAX_ORIGIN_LENGTH, isSerializedOrigin } from './origin.js';
-import { SAFELISTED_METHODS, describe, headerNames, isHeaderNameList } from './tokens.js';
+import { SAFELISTED_METHODS, headerNames, isHeaderNameList } from './tokens.js';
 import { addVary, varyField } from './vary.js';
 
 declare module '@ward/core' {
@@ -117,7 +118,7 @@ export function cors(options: CorsOptions): Middleware {
     }
     return fail(
       ctx,
-      new TypeError(`cors({ origin }): the origin function must return a boolean or a promise of one, got ${describe(verdict)}`),
+      new TypeError(`cors({ origin }): the origin function must return a boolean or a promise of one, got ${describeValue(verdict)}`),
       origin,
       preflight,
     );
@@ -266,5 +267,5 @@ function safely(run: () => unknown): void {
 
 function errorSummary(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message.slice(0, 200)}`;
-  return describe(error);
+  return describeValue(error);
 }

@@ -5,9 +5,10 @@
  * `TypeError` (wrong type) or `RangeError` (bad value) that names the option.
  */
 import type { Context } from '@ward/core';
+import { describeValue } from '@ward/core';
 import { type WardMetricsOptions, resolveMetricsOptions } from '@ward/metrics';
 import { checkOriginPattern, normalizeOrigin } from './origin.js';
-import { describe, normalizeMethod, tokenList } from './tokens.js';
+import { normalizeMethod, tokenList } from './tokens.js';
 
 /**
  * Decides whether a request's origin may read the response. Gets the
@@ -191,7 +192,7 @@ const WHERE = 'cors';
 export function resolveCorsOptions(options: CorsOptions): CorsConfig {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError(
-      `${WHERE}(options): options must be an object such as { origin: ['https://app.example.com'] }, got ${describe(options)}`,
+      `${WHERE}(options): options must be an object such as { origin: ['https://app.example.com'] }, got ${describeValue(options)}`,
     );
   }
   for (const key of Object.keys(options)) {
@@ -240,7 +241,7 @@ export function resolveCorsOptions(options: CorsOptions): CorsConfig {
   }
 
   const maxAgeSec = options.maxAgeSec ?? DEFAULT_MAX_AGE_SEC;
-  if (typeof maxAgeSec !== 'number') throw new TypeError(`${WHERE}({ maxAgeSec }) must be a number of seconds, got ${describe(maxAgeSec)}`);
+  if (typeof maxAgeSec !== 'number') throw new TypeError(`${WHERE}({ maxAgeSec }) must be a number of seconds, got ${describeValue(maxAgeSec)}`);
   if (!Number.isInteger(maxAgeSec) || maxAgeSec < 0 || maxAgeSec > MAX_MAX_AGE_SEC) {
     throw new RangeError(
       `${WHERE}({ maxAgeSec }) must be an integer from 0 to ${MAX_MAX_AGE_SEC} seconds (browsers cap it: Chromium at 7200), got ${maxAgeSec}`,
@@ -280,7 +281,7 @@ function originPolicy(origin: unknown): OriginPolicy {
   if (origin instanceof RegExp) return Object.freeze({ kind: 'pattern', pattern: checkOriginPattern(origin, where) });
   const list: unknown[] = typeof origin === 'string' ? [origin] : Array.isArray(origin) ? (origin as unknown[]) : [];
   if (typeof origin !== 'string' && !Array.isArray(origin)) {
-    throw new TypeError(`${where} must be a list of origins, a RegExp, a function or '*', got ${describe(origin)}`);
+    throw new TypeError(`${where} must be a list of origins, a RegExp, a function or '*', got ${describeValue(origin)}`);
   }
   if (list.length === 0) throw new RangeError(`${where} must list at least one origin, e.g. ['https://app.example.com']`);
   if (list.includes('*')) {
@@ -289,7 +290,7 @@ function originPolicy(origin: unknown): OriginPolicy {
   }
   const origins = new Set<string>();
   for (const entry of list) {
-    if (typeof entry !== 'string') throw new TypeError(`${where} must hold strings, got ${describe(entry)}`);
+    if (typeof entry !== 'string') throw new TypeError(`${where} must hold strings, got ${describeValue(entry)}`);
     if (entry.trim().toLowerCase() === 'null') {
       throw new RangeError(`${where}: 'null' is not listed as an origin; set allowNullOrigin: true if you really mean it`);
     }
@@ -304,12 +305,12 @@ function originPolicy(origin: unknown): OriginPolicy {
 
 function flag(value: unknown, name: string): boolean {
   if (value === undefined) return false;
-  if (typeof value !== 'boolean') throw new TypeError(`${WHERE}({ ${name} }) must be a boolean, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw new TypeError(`${WHERE}({ ${name} }) must be a boolean, got ${describeValue(value)}`);
   return value;
 }
 
 function hook<F>(value: unknown, name: string, shape: string): F | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'function') throw new TypeError(`${WHERE}({ ${name} }) must be a function ${shape}, got ${describe(value)}`);
+  if (typeof value !== 'function') throw new TypeError(`${WHERE}({ ${name} }) must be a function ${shape}, got ${describeValue(value)}`);
   return value as F;
 }

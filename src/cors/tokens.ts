@@ -3,6 +3,7 @@
  * (§5.6.2), and the request's `Access-Control-Request-Headers` checked as a
  * comma-separated list of tokens (§5.6.1) before it is reflected or compared.
  */
+import { describeValue } from '@ward/core';
 
 /** RFC 9110 §5.6.2 `token = 1*tchar`. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -56,11 +57,11 @@ export function headerNames(value: string): string[] {
  */
 export function tokenList(input: unknown, where: string, example: string): string[] {
   if (!Array.isArray(input)) {
-    throw new TypeError(`${where} must be an array of names such as ${example}, got ${describe(input)}`);
+    throw new TypeError(`${where} must be an array of names such as ${example}, got ${describeValue(input)}`);
   }
   const out: string[] = [];
   for (const item of input as unknown[]) {
-    if (typeof item !== 'string') throw new TypeError(`${where} must hold strings, got ${describe(item)}`);
+    if (typeof item !== 'string') throw new TypeError(`${where} must hold strings, got ${describeValue(item)}`);
     if (!isToken(item)) {
       throw new RangeError(`${where}: ${JSON.stringify(item)} is not a valid name (RFC 9110 token: letters, digits and !#$%&'*+.^_\`|~-)`);
     }
@@ -75,25 +76,3 @@ export function normalizeMethod(method: string): string {
   return NORMALIZED_METHODS.has(upper) ? upper : method;
 }
 
-/** A short, safe description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof RegExp) return String(value);
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return String(value);
-    case 'function':
-      return `the function ${value.name || 'anonymous'}`;
-    case 'object': {
-      const name = (value as { constructor?: { name?: string } }).constructor?.name;
-      return name !== undefined && name !== 'Object' ? `a ${name}` : 'an object';
-    }
-    default:
-      return typeof value;
-  }
-}

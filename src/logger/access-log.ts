@@ -14,7 +14,7 @@ import {
   readUserId,
 } from './common.js';
 import { defaultLogger } from './default-logger.js';
-import { describeValue } from './describe.js';
+import { describeValue } from '@ward/core';
 import { connectionAborted, decidedStatus, errorStatus, responseBytes, summarizeError } from './outcome.js';
 import { type HeaderSpec, REDACTED, headerNames, headerSpecs, loggedQuery, nameSet, redactedHeaderSet } from './redaction.js';
 import { safeOrNull } from './sanitize.js';

@@ -14,7 +14,7 @@
 import { type Context, type Middleware, defineMiddleware, markFactory } from '@ward/core';
 import { type CommonLogOptions, checkBoolean, checkFunction, checkMaxFieldChars, checkOptionsObject, readUserId } from './common.js';
 import { defaultLogger } from './default-logger.js';
-import { describeValue } from './describe.js';
+import { describeValue } from '@ward/core';
 import { connectionAborted, decidedStatus, errorStatus, summarizeError } from './outcome.js';
 import { loggedParams, nameSet } from './redaction.js';
 import { safeOrNull, safeText } from './sanitize.js';

@@ -4,7 +4,7 @@
  */
 import type { Context } from '@ward/core';
 import type { WardMetricsOptions } from '@ward/metrics';
-import { describeValue } from './describe.js';
+import { describeValue } from '@ward/core';
 import { safeText } from './sanitize.js';
 import type { FailureCounter } from './sink.js';
 import type { StructuredLogger } from './types.js';

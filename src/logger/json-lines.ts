@@ -12,7 +12,7 @@
  * the lines of its last turn. `sync: true` writes every line at once.
  */
 import { setImmediate as afterThisTurn } from 'node:timers';
-import { describeValue } from './describe.js';
+import { describeValue } from '@ward/core';
 import type { LogLevel, StructuredLogger } from './types.js';
 
 /** Anything lines can be written to: `process.stdout`, a file stream, a pino/sonic-boom destination. */

@@ -6,7 +6,7 @@
  *
  * Everything here is compiled once, at factory time.
  */
-import { describeValue } from './describe.js';
+import { REDACTED as CORE_REDACTED, SENSITIVE_HEADERS, describeValue } from '@ward/core';
 import { safeText } from './sanitize.js';
 
 /**
@@ -16,7 +16,7 @@ import { safeText } from './sanitize.js';
  * @example
  * record.headers?.authorization === REDACTED; // when the header was sent and listed
  */
-export const REDACTED = '[redacted]';
+export const REDACTED: typeof CORE_REDACTED = CORE_REDACTED;
 
 /**
  * Headers whose values are never logged, even when listed in `headers`:
@@ -26,14 +26,7 @@ export const REDACTED = '[redacted]';
  * @example
  * ALWAYS_REDACTED_HEADERS.includes('cookie'); // true
  */
-export const ALWAYS_REDACTED_HEADERS: readonly string[] = Object.freeze([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'x-api-key',
-  'x-auth-token',
-]);
+export const ALWAYS_REDACTED_HEADERS: readonly string[] = SENSITIVE_HEADERS;
 
 /**
  * Query keys and route parameter names whose values are always redacted:

@@ -5,7 +5,7 @@
  * is caught, and both are counted in `ward_logger_errors_total`.
  */
 import { type WardMetricsOptions, resolveMetricsOptions, wardCounter } from '@ward/metrics';
-import { describeValue } from './describe.js';
+import { describeValue } from '@ward/core';
 import type { LogLevel, StructuredLogger } from './types.js';
 
 /** Which log a counter child belongs to. */

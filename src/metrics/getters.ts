@@ -10,9 +10,10 @@
  * metric survives in it exactly as long as prom-client keeps it, and a
  * metric registered by another copy of this package is found too.
  */
+import { describeValue } from '@ward/core';
 import { Counter, Gauge, Histogram, Summary } from 'prom-client';
 import { MetricConflictError, type MetricKind, type MetricShape } from './errors.js';
-import { type MetricsRegistry, describeValue, isMetricName, resolvePrefix, resolveRegistry } from './registry.js';
+import { type MetricsRegistry, isMetricName, resolvePrefix, resolveRegistry } from './registry.js';
 
 /** What a ward metric is called and labelled. */
 export interface WardMetricSpec<L extends string = string> {

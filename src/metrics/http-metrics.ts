@@ -7,11 +7,12 @@
  * computed at factory time; per request the middleware reads a clock twice,
  * moves a gauge twice and observes one cached histogram child.
  */
+import { describeValue } from '@ward/core';
 import { type Context, type Middleware, defineMiddleware, isHttpError, markFactory } from '@ward/core';
 import type { Gauge, Histogram } from 'prom-client';
 import { validBuckets, wardGauge, wardHistogram } from './getters.js';
 import { SeriesCache, methodIndex, statusClassIndex } from './http-labels.js';
-import { type WardMetricsOptions, describeValue, resolveMetricsOptions } from './registry.js';
+import { type WardMetricsOptions, resolveMetricsOptions } from './registry.js';
 
 /** Options of {@link httpMetrics}. */
 export interface HttpMetricsOptions extends WardMetricsOptions {

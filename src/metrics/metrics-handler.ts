@@ -3,9 +3,10 @@
  * OpenMetrics, when the registry is one) for GET and HEAD; any other method
  * is a 405 problem+json with `Allow: GET, HEAD`.
  */
+import { describeValue } from '@ward/core';
 import { HttpError, type Middleware, defineMiddleware, markFactory } from '@ward/core';
 import { type DefaultMetricsCollectorConfiguration, type RegistryContentType, collectDefaultMetrics } from 'prom-client';
-import { type MetricsRegistry, describeValue, resolveRegistry } from './registry.js';
+import { type MetricsRegistry, resolveRegistry } from './registry.js';
 
 /** prom-client's default-metrics settings, without `register` (the handler's registry is used). */
 export type DefaultMetricsOptions = Omit<DefaultMetricsCollectorConfiguration<RegistryContentType>, 'register'>;

@@ -11,6 +11,7 @@
  * registers later would silently be missing. Tests and multi-tenant
  * processes inject their own `new Registry()`.
  */
+import { describeValue } from '@ward/core';
 import { type OpenMetricsContentType, type PrometheusContentType, type Registry, register } from 'prom-client';
 
 /** A prom-client registry of either exposition format. */
@@ -113,24 +114,3 @@ function isRegistry(value: unknown): value is MetricsRegistry {
   );
 }
 
-/** @internal A short, safe description of an option value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return String(value);
-    case 'function':
-      return `the function ${value.name || 'anonymous'}`;
-    case 'object': {
-      const name = (value as { constructor?: { name?: string } }).constructor?.name;
-      return name !== undefined && name !== 'Object' ? `a ${name}` : 'an object';
-    }
-    default:
-      return typeof value;
-  }
-}

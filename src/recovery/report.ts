@@ -5,23 +5,18 @@
  * string (it may carry tokens, OWASP REST CS), no body.
  */
 import type { Context } from '@ward/core';
+import { REDACTED as CORE_REDACTED, SENSITIVE_HEADERS } from '@ward/core';
 import type { RecoveryKind } from './classify.js';
 import { errorFacts } from './normalize.js';
 
 /** What replaces the value of a redacted header. */
-export const REDACTED = '[redacted]';
+export const REDACTED: typeof CORE_REDACTED = CORE_REDACTED;
 
 /**
  * Request headers whose values never appear in a report, whatever the
  * options say (lower-case).
  */
-export const ALWAYS_REDACTED_HEADERS: readonly string[] = Object.freeze([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'x-api-key',
-]);
+export const ALWAYS_REDACTED_HEADERS: readonly string[] = SENSITIVE_HEADERS;
 
 /** What every report carries, from a request or from the process guard. */
 interface ReportBase {

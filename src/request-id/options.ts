@@ -3,6 +3,7 @@
  * type is a TypeError, a bad value a RangeError, an unknown name a TypeError
  * suggesting the right one. Nothing is coerced to a default silently.
  */
+import { describeValue } from '@ward/core';
 import { randomFillSync, randomUUID } from 'node:crypto';
 import type { Context } from '@ward/core';
 import { type MetricsRegistry, type WardMetricsOptions, resolveMetricsOptions } from '@ward/metrics';
@@ -122,7 +123,7 @@ function randomUuid(): string {
 export function resolveRequestIdOptions(options: RequestIdOptions | undefined): ResolvedRequestIdOptions {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`requestId(options): options must be an object such as { header: 'X-Request-ID' }, got ${describe(options)}`);
+    throw new TypeError(`requestId(options): options must be an object such as { header: 'X-Request-ID' }, got ${describeValue(options)}`);
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key)) {
@@ -131,10 +132,10 @@ export function resolveRequestIdOptions(options: RequestIdOptions | undefined): 
     }
   }
   const header = options.header === undefined ? DEFAULT_HEADER : options.header;
-  if (typeof header !== 'string') throw new TypeError(`requestId({ header }) must be a string such as 'X-Request-ID', got ${describe(header)}`);
+  if (typeof header !== 'string') throw new TypeError(`requestId({ header }) must be a string such as 'X-Request-ID', got ${describeValue(header)}`);
   if (!isToken(header)) {
     throw new RangeError(
-      `requestId({ header }) must be an HTTP header name (RFC 9110 token: letters, digits and !#$%&'*+-.^_\`|~), got ${describe(header)}`,
+      `requestId({ header }) must be an HTTP header name (RFC 9110 token: letters, digits and !#$%&'*+-.^_\`|~), got ${describeValue(header)}`,
     );
   }
   // node's header object is a plain object: `constructor`, `__proto__`… would read Object.prototype's members.
@@ -148,17 +149,17 @@ export function resolveRequestIdOptions(options: RequestIdOptions | undefined): 
   }
   const generator = options.generator === undefined ? randomUuid : options.generator;
   if (typeof generator !== 'function') {
-    throw new TypeError(`requestId({ generator }) must be a function (ctx) => string, got ${describe(generator)}`);
+    throw new TypeError(`requestId({ generator }) must be a function (ctx) => string, got ${describeValue(generator)}`);
   }
   const randomFill = options.randomFill === undefined ? randomFillSync : options.randomFill;
   if (typeof randomFill !== 'function') {
-    throw new TypeError(`requestId({ randomFill }) must be a function filling a Uint8Array with random bytes, got ${describe(randomFill)}`);
+    throw new TypeError(`requestId({ randomFill }) must be a function filling a Uint8Array with random bytes, got ${describeValue(randomFill)}`);
   }
   const flags = {} as Record<(typeof BOOLEANS)[number], boolean>;
   for (const name of BOOLEANS) {
     const given = options[name];
     const value = given === undefined ? name !== 'echoTraceparent' : given;
-    if (typeof value !== 'boolean') throw new TypeError(`requestId({ ${name} }) must be true or false, got ${describe(value)}`);
+    if (typeof value !== 'boolean') throw new TypeError(`requestId({ ${name} }) must be true or false, got ${describeValue(value)}`);
     flags[name] = value;
   }
   if (flags.echoTraceparent && !flags.traceContext) {
@@ -185,17 +186,3 @@ function suggest(key: string): string | undefined {
   );
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-    case 'function':
-      return `the function ${value.name || 'anonymous'}`;
-    case 'object':
-      return 'an object';
-    default:
-      return `${typeof value} ${String(value)}`;
-  }
-}

@@ -33,7 +33,7 @@ const PUBLIC = [
 describe('packaging', () => {
   it('imports from ESM with exactly the public surface', () => {
     expect(Object.keys(surface).sort()).toEqual(PUBLIC);
-    expect(surface.ALWAYS_REDACTED_HEADERS).toEqual(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+    expect(surface.ALWAYS_REDACTED_HEADERS).toEqual(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token']);
     expect(Object.isFrozen(surface.ALWAYS_REDACTED_HEADERS)).toBe(true);
     expect([surface.REDACTED, surface.DEFAULT_MAX_STACK_CHARS]).toEqual(['[redacted]', 4096]);
   });

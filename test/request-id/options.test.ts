@@ -59,7 +59,7 @@ describe('requestId() options', () => {
   });
 
   it('header: a string (TypeError), an RFC 9110 token (RangeError), not a name with a meaning of its own', () => {
-    expect(make({ header: 42 })).toThrow(new TypeError("requestId({ header }) must be a string such as 'X-Request-ID', got number 42"));
+    expect(make({ header: 42 })).toThrow(new TypeError("requestId({ header }) must be a string such as 'X-Request-ID', got 42"));
     expect(make({ header: null })).toThrow(TypeError);
     for (const bad of ['', 'X Request ID', 'X-Request-ID\r\nSet-Cookie: a=1', 'X-Request-ID:', 'Idé', '(id)']) {
       expect(make({ header: bad }), JSON.stringify(bad)).toThrow(RangeError);
