@@ -10,7 +10,7 @@
  */
 import { type OutgoingHttpHeader, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { NodeContext } from './context.js';
-import { writeResponse } from './response.js';
+import { isWardWriting, writeResponse } from './response.js';
 
 type Callback = (error?: Error | null) => void;
 type WriteHead = ServerResponse['writeHead'];
@@ -229,7 +229,10 @@ export class ResponseCapture {
     if (this.#state === 'streaming' || this.#state === 'released' || this.#state === 'dropping') return;
     const stillRunning = this.#state === 'holding' && !this.#settled;
     this.release();
-    writeResponse(this.#ctx.res, this.#ctx.req.method);
+    // Through the writer that was in place before this capture, not the
+    // response's current one: an inner layer that dropped a late downstream
+    // has put no-ops there.
+    writeResponse(this.#ctx.res, this.#ctx.req.method, { end: this.#prevEnd as (this: ServerResponse, chunk?: unknown) => unknown });
     if (stillRunning) this.#drop();
   }
 
@@ -361,13 +364,13 @@ export class ResponseCapture {
     const res = this.#res;
     this.#state = 'dropping';
     (res as Hooked)[CAPTURE] = this;
-    res.writeHead = (() => res) as WriteHead;
+    res.writeHead = droppedWriteHead as WriteHead;
     res.write = hookedWrite as Write;
     res.end = hookedEnd as End;
-    res.flushHeaders = noop;
-    res.setHeader = () => res;
-    res.appendHeader = () => res;
-    res.removeHeader = noop;
+    res.flushHeaders = droppedFlushHeaders;
+    res.setHeader = droppedSetHeader as ServerResponse['setHeader'];
+    res.appendHeader = droppedAppendHeader as ServerResponse['appendHeader'];
+    res.removeHeader = droppedRemoveHeader;
   }
 
   #settle(): void {
@@ -377,7 +380,31 @@ export class ResponseCapture {
   }
 }
 
-function noop(): void {}
+/*
+ * What a late downstream finds on the response once ward has answered
+ * (rule 4): no-ops — except while ward itself writes (an outer ward layer
+ * committing its answer), since node's own `end` calls `this.writeHead`.
+ */
+const nodeProto = ServerResponse.prototype;
+const nodeSetHeader = nodeProto.setHeader;
+const nodeAppendHeader = nodeProto.appendHeader;
+const nodeRemoveHeader = nodeProto.removeHeader;
+function droppedWriteHead(this: ServerResponse, status: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): ServerResponse {
+  if (!isWardWriting(this)) return this;
+  return ((ORIGINAL?.writeHead ?? nodeProto.writeHead) as LooseWriteHead).call(this, status, reason, headers);
+}
+function droppedFlushHeaders(this: ServerResponse): void {
+  if (isWardWriting(this)) (ORIGINAL?.flushHeaders ?? nodeProto.flushHeaders).call(this);
+}
+function droppedSetHeader(this: ServerResponse, name: string, value: number | string | readonly string[]): ServerResponse {
+  return isWardWriting(this) ? nodeSetHeader.call(this, name, value) : this;
+}
+function droppedAppendHeader(this: ServerResponse, name: string, value: string | readonly string[]): ServerResponse {
+  return isWardWriting(this) ? nodeAppendHeader.call(this, name, value) : this;
+}
+function droppedRemoveHeader(this: ServerResponse, name: string): void {
+  if (isWardWriting(this)) nodeRemoveHeader.call(this, name);
+}
 
 function dropWrite(encoding: BufferEncoding | Callback | undefined, callback: Callback | undefined): boolean {
   const cb = typeof encoding === 'function' ? encoding : callback;

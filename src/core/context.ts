@@ -162,19 +162,21 @@ export class NodeContext implements Context {
   readonly settings: ContextSettings;
   readonly raw: { readonly req: IncomingMessage; readonly res: ServerResponse };
   #controller: AbortController | undefined;
+  readonly #enclosing: NodeContext | undefined;
 
   /**
    * @param response the response view to use instead of a plain
    *   `NodeResponse` over `res` (an adapter whose framework keeps its own
    *   header store passes a subclass that reads and writes through it).
-   * @param state the request state to share: a chain nested inside another
-   *   ward chain on the same request (an app-level and a route-level
-   *   `ward()`) sees and adds to the enclosing chain's state, so the inner
-   *   chain's answers carry the outer chain's `requestId`.
+   * @param enclosing the context of the ward chain this one is nested in on
+   *   the same request (an app-level and a route-level `ward()`): both share
+   *   one `state` (the inner chain's answers carry the outer `requestId`)
+   *   and one `signal` (an inner timeout aborts what the outer chain runs).
    */
-  constructor(req: IncomingMessage, res: ServerResponse, settings: ContextSettings, response?: NodeResponse, state?: WardState) {
+  constructor(req: IncomingMessage, res: ServerResponse, settings: ContextSettings, response?: NodeResponse, enclosing?: NodeContext) {
     this.settings = settings;
-    this.state = state ?? {};
+    this.state = enclosing === undefined ? {} : enclosing.state;
+    this.#enclosing = enclosing;
     this.raw = { req, res };
     this.req = new NodeRequest(this, req);
     this.res = response ?? new NodeResponse(res);
@@ -186,6 +188,7 @@ export class NodeContext implements Context {
 
   /** Created on first use: most requests never look at it. */
   get signal(): AbortSignal {
+    if (this.#enclosing !== undefined) return this.#enclosing.signal;
     if (this.#controller === undefined) {
       const controller = new AbortController();
       this.#controller = controller;
@@ -202,6 +205,10 @@ export class NodeContext implements Context {
   }
 
   abort(reason?: unknown): void {
+    if (this.#enclosing !== undefined) {
+      this.#enclosing.abort(reason);
+      return;
+    }
     const signal = this.signal;
     if (!signal.aborted) this.#controller!.abort(reason);
   }
@@ -244,9 +251,10 @@ export class NodeContext implements Context {
 }
 
 /**
- * Creates the shared context for one request; `state` is the enclosing ward
- * chain's, when this chain is nested inside another on the same request.
+ * Creates the shared context for one request; `enclosing` is the context of
+ * the ward chain this one is nested in on the same request, if any (they
+ * share `state` and `signal`).
  */
-export function createContext(req: IncomingMessage, res: ServerResponse, settings: ContextSettings, state?: WardState): NodeContext {
-  return new NodeContext(req, res, settings, undefined, state);
+export function createContext(req: IncomingMessage, res: ServerResponse, settings: ContextSettings, enclosing?: NodeContext): NodeContext {
+  return new NodeContext(req, res, settings, undefined, enclosing);
 }

@@ -4,8 +4,41 @@
  * middleware sets are one set. Status, body and the answered/committed flags
  * are held here until the adapter writes the response once (rule 2).
  */
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { HeaderValue, ResponseBody, WardResponse } from './types.js';
+
+/*
+ * Ward's own header reads and writes go through node's prototype methods,
+ * never through the response's own properties: once a capture drops a late
+ * downstream's output (rule 4), it replaces the response's setHeader & co.
+ * with no-ops for the downstream — ward's middleware (an outer ward layer
+ * finishing its answer) must not be dropped with it.
+ */
+const proto = ServerResponse.prototype;
+const setHeader = proto.setHeader;
+const getHeader = proto.getHeader;
+const hasHeader = proto.hasHeader;
+const removeHeader = proto.removeHeader;
+const getHeaders = proto.getHeaders;
+
+/** The response ward is writing right now (node's `end` calls `this.writeHead` on the way). */
+let writing: ServerResponse | undefined;
+
+/** @internal True while ward itself writes `res`: a capture's no-ops for a late downstream let it through. */
+export function isWardWriting(res: ServerResponse): boolean {
+  return writing === res;
+}
+
+function end(write: { end(this: ServerResponse, chunk?: unknown): unknown }, raw: ServerResponse, body?: ResponseBody): void {
+  const previous = writing;
+  writing = raw;
+  try {
+    if (body === undefined) write.end.call(raw);
+    else write.end.call(raw, body);
+  } finally {
+    writing = previous;
+  }
+}
 
 export class NodeResponse implements WardResponse {
   /** @internal the node response underneath. */
@@ -56,43 +89,44 @@ export class NodeResponse implements WardResponse {
   }
 
   header(name: string): string | undefined {
-    const value = this.raw.getHeader(name);
+    const value = getHeader.call(this.raw, name);
     if (value === undefined) return undefined;
     return Array.isArray(value) ? value.join(', ') : String(value);
   }
 
   getHeader(name: string): string | number | string[] | undefined {
-    return this.raw.getHeader(name);
+    return getHeader.call(this.raw, name);
   }
 
   hasHeader(name: string): boolean {
-    return this.raw.hasHeader(name);
+    return hasHeader.call(this.raw, name);
   }
 
   headers(): OutgoingHttpHeaders {
-    return this.raw.getHeaders();
+    return getHeaders.call(this.raw);
   }
 
   setHeader(name: string, value: HeaderValue): void {
     if (this.#committed) return;
-    this.raw.setHeader(name, value as string | number | string[]);
+    setHeader.call(this.raw, name, value as string | number | string[]);
   }
 
   appendHeader(name: string, value: HeaderValue): void {
     if (this.#committed) return;
-    const prior = this.raw.getHeader(name);
+    const raw = this.raw;
+    const prior = getHeader.call(raw, name);
     if (prior === undefined) {
-      this.raw.setHeader(name, value as string | number | string[]);
+      setHeader.call(raw, name, value as string | number | string[]);
       return;
     }
     const add = Array.isArray(value) ? (value as string[]) : [String(value)];
     const have = Array.isArray(prior) ? prior : [String(prior)];
-    this.raw.setHeader(name, [...have, ...add]);
+    setHeader.call(raw, name, [...have, ...add]);
   }
 
   removeHeader(name: string): void {
     if (this.#committed) return;
-    this.raw.removeHeader(name);
+    removeHeader.call(this.raw, name);
   }
 
   /** @internal the downstream (a framework handler) produced this body. */
@@ -115,7 +149,13 @@ export class NodeResponse implements WardResponse {
 
 const NO_BODY_STATUS = new Set([204, 205, 304]);
 
-/** Writes a held response with node's own methods, once. Returns false if it was already committed. */
+/**
+ * Writes a held response once, with node's own header methods; `write.end`
+ * is the end to call (default: the response's current `end`, so an outer
+ * ward layer's capture holds it; a capture passes the writer that was in
+ * place before it, past the no-ops it may have left for a late downstream).
+ * Returns false if it was already committed.
+ */
 export function writeResponse(
   response: NodeResponse,
   method: string,
@@ -129,23 +169,23 @@ export function writeResponse(
   const body = response.body;
   if (NO_BODY_STATUS.has(status) || (status >= 100 && status < 200)) {
     // RFC 9110 §8.6: no Content-Length on 1xx/204; a 304 carries no content.
-    if (status !== 304) raw.removeHeader('content-length');
-    raw.removeHeader('transfer-encoding');
-    write.end.call(raw);
+    if (status !== 304) removeHeader.call(raw, 'content-length');
+    removeHeader.call(raw, 'transfer-encoding');
+    end(write, raw);
     return true;
   }
   if (body === undefined) {
-    if (!raw.hasHeader('content-length') && !raw.hasHeader('transfer-encoding') && method !== 'HEAD') {
-      raw.setHeader('content-length', '0');
+    if (!hasHeader.call(raw, 'content-length') && !hasHeader.call(raw, 'transfer-encoding') && method !== 'HEAD') {
+      setHeader.call(raw, 'content-length', '0');
     }
-    write.end.call(raw);
+    end(write, raw);
     return true;
   }
-  if (response.bodyChanged || !raw.hasHeader('content-length')) {
-    raw.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
-    raw.removeHeader('transfer-encoding');
+  if (response.bodyChanged || !hasHeader.call(raw, 'content-length')) {
+    setHeader.call(raw, 'content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    if (hasHeader.call(raw, 'transfer-encoding')) removeHeader.call(raw, 'transfer-encoding');
   }
   // node drops the body of a HEAD answer by itself, keeping the GET's length.
-  write.end.call(raw, body);
+  end(write, raw, body);
   return true;
 }

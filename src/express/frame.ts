@@ -85,8 +85,8 @@ export class Frame {
     this.#next = next;
     const parent = frames.get(req);
     this.parent = parent;
-    // A nested ward() layer shares the enclosing chain's state (request id, user…).
-    this.ctx = createContext(req, res, runtime.settings, parent?.ctx.state);
+    // A nested ward() layer shares the enclosing chain's state (request id, user…) and signal.
+    this.ctx = createContext(req, res, runtime.settings, parent?.ctx);
     frames.set(req, this);
     this.last = () => this.#enter();
   }

@@ -26,8 +26,8 @@ export class FastifyContext extends NodeContext {
   readonly [RUN]: Run;
 
   constructor(run: Run, settings: ContextSettings) {
-    // A nested ward plugin shares the enclosing chain's state (request id, user…).
-    super(run.request.raw, run.reply.raw, settings, new FastifyResponse(run.reply), run.parent?.ctx.state);
+    // A nested ward plugin shares the enclosing chain's state (request id, user…) and signal.
+    super(run.request.raw, run.reply.raw, settings, new FastifyResponse(run.reply), run.parent?.ctx);
     this[RUN] = run;
   }
 }

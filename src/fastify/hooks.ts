@@ -49,8 +49,9 @@ export function holdResponse(request: FastifyRequest, reply: FastifyReply, paylo
     return;
   }
   const root = innermost.root;
+  // Ward's own answer (or Fastify's error answer after a hand-off) passes
+  // every ward plugin's onSend on the route: nested plugins each have one.
   if (root.answering) {
-    root.answering = false;
     if (root.stripType) {
       root.stripType = false;
       reply.removeHeader('content-type');

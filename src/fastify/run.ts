@@ -78,6 +78,8 @@ export class Run {
   declare routeWaiter: Waiter | undefined;
   /** An answer of ward's own (or Fastify's error answer after a hand-off) is on its way through `onSend`. */
   answering = false;
+  /** Ward's own answer has gone through `reply.send` while dropping: any later send is late output. */
+  answerSent = false;
   /** Ward answered while the downstream still ran: what it produces later is dropped. */
   dropping = false;
   /** Ward's own answer has a body but no `content-type`: do not let Fastify guess one. */
@@ -423,7 +425,11 @@ export class Run {
 /** `reply.send` of a reply ward has answered: ward's and Fastify's error answers pass, the route's are dropped. */
 function sendAfterWard(this: FastifyReply, payload?: unknown): FastifyReply {
   const root = (this.request as GuardedRequest)[RUN]?.root;
-  if (root?.answering === true && root.originalSend !== undefined) return root.originalSend.call(this, payload);
+  // Exactly one send passes: ward's own answer. Everything after it is late output.
+  if (root?.answering === true && !root.answerSent && root.originalSend !== undefined) {
+    root.answerSent = true;
+    return root.originalSend.call(this, payload);
+  }
   return this;
 }
 

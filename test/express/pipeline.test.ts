@@ -395,13 +395,15 @@ describe.each(VERSIONS)('%s', (_name, express) => {
   });
 
   describe('nested chains', () => {
-    it("a route-level ward() shares the app-level chain's state: its problem answers carry the outer request id", async () => {
+    it("a route-level ward() shares the app-level chain's state and signal: its problem answers carry the outer request id", async () => {
       const seen: unknown[] = [];
+      const signals: AbortSignal[] = [];
       const app = express();
       app.use(
         ward([
           async function stampId(ctx, next) {
             ctx.state.requestId = 'outer-id';
+            signals.push(ctx.signal);
             try {
               await next();
             } finally {
@@ -416,6 +418,7 @@ describe.each(VERSIONS)('%s', (_name, express) => {
           function denyWithTrace(ctx) {
             seen.push(ctx.state.requestId);
             ctx.state.traceId = 'set-by-inner';
+            signals.push(ctx.signal);
             ctx.problem(new HttpError(403, { code: 'NOPE' }));
           },
         ]),
@@ -426,6 +429,8 @@ describe.each(VERSIONS)('%s', (_name, express) => {
       expect(res.status).toBe(403);
       expect(res.json()).toMatchObject({ status: 403, code: 'NOPE', request_id: 'outer-id' });
       expect(seen).toEqual(['outer-id', 'set-by-inner']);
+      expect(signals).toHaveLength(2);
+      expect(signals[1]).toBe(signals[0]);
     });
   });
 

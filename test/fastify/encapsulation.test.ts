@@ -108,13 +108,15 @@ describe('encapsulation', () => {
     expect(events).toEqual(['root before /top', 'root after 200']);
   });
 
-  it('a nested chain shares the enclosing chain\'s state: its problem answers carry the outer request id', async () => {
+  it('a nested chain shares the enclosing chain\'s state and signal: its problem answers carry the outer request id', async () => {
     const seen: unknown[] = [];
+    const signals: AbortSignal[] = [];
     const url = await serve(async (app) => {
       await app.register(
         ward([
           async function stampId(ctx, next) {
             ctx.state.requestId = 'outer-id';
+            signals.push(ctx.signal);
             await next();
             seen.push(ctx.state.traceId);
           },
@@ -127,6 +129,7 @@ describe('encapsulation', () => {
               function denyWithTrace(ctx) {
                 seen.push(ctx.state.requestId);
                 ctx.state.traceId = 'set-by-inner';
+                signals.push(ctx.signal);
                 ctx.problem(new HttpError(403, { code: 'NOPE' }));
               },
             ]),
@@ -140,6 +143,8 @@ describe('encapsulation', () => {
     expect(res.status).toBe(403);
     expect(res.json()).toMatchObject({ status: 403, code: 'NOPE', request_id: 'outer-id' });
     expect(seen).toEqual(['outer-id', 'set-by-inner']);
+    expect(signals).toHaveLength(2);
+    expect(signals[1]).toBe(signals[0]);
   });
 
   it('an inner short-circuit is seen after next() by the outer chain', async () => {
