@@ -10,5 +10,24 @@ import { LIFECYCLE } from './scenarios/lifecycle.js';
 import { ONION } from './scenarios/onion.js';
 import { REQUEST } from './scenarios/request.js';
 import { SECURITY } from './scenarios/security.js';
+import { REQUEST_ID } from './scenarios/request-id.js';
+import { SECURITY_HEADERS } from './scenarios/security-headers.js';
+import { CORS } from './scenarios/cors.js';
+import { RECOVERY } from './scenarios/recovery.js';
+import { TIMEOUT } from './scenarios/timeout.js';
+import { LOGGER } from './scenarios/logger.js';
 
-export const SCENARIOS: readonly Scenario[] = [...ONION, ...ERRORS, ...LIFECYCLE, ...REQUEST, ...SECURITY];
+export const SCENARIOS: readonly Scenario[] = [
+  ...ONION,
+  ...ERRORS,
+  ...LIFECYCLE,
+  ...REQUEST,
+  ...SECURITY,
+  // One line per middleware package (issue 3 onwards).
+  ...REQUEST_ID,
+  ...SECURITY_HEADERS,
+  ...CORS,
+  ...RECOVERY,
+  ...TIMEOUT,
+  ...LOGGER,
+];
