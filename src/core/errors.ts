@@ -130,6 +130,23 @@ export function inspectableError(error: unknown): unknown {
 
 const FRAMEWORK_READS = ['status', 'statusCode', 'message', 'name', 'code', 'headers', 'expose', 'stack', 'cause', 'validation'] as const;
 
+/**
+ * The status an Error from a framework or library carries by the
+ * http-errors convention (`status` or `statusCode`, 400–599): body-parser's
+ * 400/413, Express's 400 for a malformed path, Fastify's `FST_ERR_*` errors.
+ * Only real `Error` instances count; never throws.
+ */
+export function conventionalStatus(error: unknown): number | undefined {
+  try {
+    if (!(error instanceof Error)) return undefined;
+    const fields = error as Error & { status?: unknown; statusCode?: unknown };
+    const status = fields.status ?? fields.statusCode;
+    return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Never throws: a thrown value may be a Proxy or an object with throwing getters. */
 function hasBrand(value: unknown, brand: symbol): boolean {
   if (typeof value !== 'object' || value === null) return false;

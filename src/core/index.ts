@@ -20,6 +20,7 @@ export { compose, NextCalledTwiceError, type ComposedMiddleware } from './compos
 export {
   ClientClosedError,
   HttpError,
+  conventionalStatus,
   inspectableError,
   isHttpError,
   isWardError,

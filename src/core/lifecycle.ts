@@ -7,7 +7,7 @@
  */
 import type { ResponseCapture } from './capture.js';
 import type { NodeContext } from './context.js';
-import { HttpError, isHttpError } from './errors.js';
+import { conventionalStatus, HttpError, isHttpError } from './errors.js';
 import { writeResponse } from './response.js';
 
 /** Writes the context's response after the chain resolved. */
@@ -38,6 +38,8 @@ export function answerUnhandled(ctx: NodeContext, error: unknown, capture?: Resp
 /** True for errors worth reporting as crashes: not client errors, not a client that left. */
 export function isServerFault(error: unknown): boolean {
   if (isHttpError(error)) return error.status >= 500;
+  const status = conventionalStatus(error);
+  if (status !== undefined) return status >= 500;
   try {
     return (error as { code?: unknown } | null)?.code !== 'CLIENT_CLOSED';
   } catch {

@@ -3,7 +3,7 @@
  * middleware gives on its own; a user replaces it through the adapter's
  * `problemFormatter` option.
  */
-import { HttpError, isHttpError } from './errors.js';
+import { conventionalStatus, HttpError, isHttpError } from './errors.js';
 import type { Context } from './types.js';
 
 /** The problem+json members ward sends. Extensions are allowed (RFC 9457 §3.2). */
@@ -79,10 +79,15 @@ export function problemOptions(input: Partial<ProblemOptions> | undefined): Prob
   return Object.freeze({ ...defaultProblemOptions, ...stripUndefined(input) });
 }
 
-/** Any thrown value as an HttpError: itself, or a 500 that keeps the original as `cause`. */
+/**
+ * Any thrown value as an HttpError: itself; an Error carrying a 4xx/5xx
+ * `status`/`statusCode` (the http-errors convention of body-parser, Express
+ * and Fastify) as that status, its message not exposed; anything else a 500.
+ * The original is kept as `cause`.
+ */
 export function toHttpError(error: unknown): HttpError {
   if (isHttpError(error)) return error;
-  return new HttpError(500, { cause: error });
+  return new HttpError(conventionalStatus(error) ?? 500, { cause: error });
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

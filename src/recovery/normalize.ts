@@ -8,7 +8,7 @@
  * `try`, and non-Errors become a {@link ThrownValueError} that keeps the
  * original value as `cause`.
  */
-import { isHttpError, type HttpError } from '@ward/core';
+import { conventionalStatus, HttpError, isHttpError } from '@ward/core';
 
 const THROWN_VALUE = Symbol.for('ward.recovery.thrown-value');
 
@@ -72,13 +72,19 @@ export function toError(value: unknown): Error {
 }
 
 /**
- * The value as a usable `HttpError`: only a branded one (any copy of
+ * The value as a usable `HttpError`: a branded one (any copy of
  * `@ward/core`) whose status is an integer from 400 to 599, so a forged brand
- * cannot make the answer itself fail.
+ * cannot make the answer itself fail; or an `Error` carrying such a status by
+ * the http-errors convention, as a new `HttpError` with it as `cause`.
  */
 export function asHttpError(value: unknown): HttpError | undefined {
   try {
-    if (!isHttpError(value)) return undefined;
+    if (!isHttpError(value)) {
+      // An Error of the framework or a library with an http-errors status
+      // (body-parser's 400/413, Fastify's FST_ERR_*): that status, not a 500.
+      const status = conventionalStatus(value);
+      return status === undefined ? undefined : new HttpError(status, { cause: value });
+    }
     const status = value.status;
     return Number.isInteger(status) && status >= 400 && status <= 599 && typeof value.code === 'string' ? value : undefined;
   } catch {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientClosedError, HttpError, inspectableError, isHttpError, isServerFault, isWardError, statusTitle, toHttpError, WardError } from '@ward/core';
+import { ClientClosedError, conventionalStatus, HttpError, inspectableError, isHttpError, isServerFault, isWardError, statusTitle, toHttpError, WardError } from '@ward/core';
 
 describe('HttpError: status', () => {
   it.each([399, 600, 200, 0, -404, 404.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses %s with a RangeError showing the value', (status) => {
@@ -197,5 +197,22 @@ describe('security: hostile thrown values', () => {
     expect(inspectableError(plain)).toBe(plain);
     expect(inspectableError('text')).toBe('text');
     expect(inspectableError(null)).toBe(null);
+  });
+});
+
+describe('the http-errors status convention', () => {
+  it('an Error with a 4xx/5xx status or statusCode keeps it; plain objects and odd values do not', () => {
+    const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, expose: true });
+    const fastify = Object.assign(new Error('Unsupported Media Type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+    expect(conventionalStatus(tooLarge)).toBe(413);
+    expect(conventionalStatus(fastify)).toBe(415);
+    expect(conventionalStatus({ status: 403 })).toBeUndefined();
+    expect(conventionalStatus(Object.assign(new Error('x'), { status: 302 }))).toBeUndefined();
+    expect(conventionalStatus(Object.assign(new Error('x'), { status: '400' }))).toBeUndefined();
+    const converted = toHttpError(tooLarge);
+    expect([converted.status, converted.code, converted.cause]).toEqual([413, 'PAYLOAD_TOO_LARGE', tooLarge]);
+    expect(isServerFault(tooLarge)).toBe(false);
+    expect(isServerFault(Object.assign(new Error('x'), { statusCode: 503 }))).toBe(true);
+    expect(toHttpError({ status: 403 }).status).toBe(500);
   });
 });

@@ -115,3 +115,51 @@ for (const stack of STACKS.filter((s) => s.name === 'express' || s.name === 'exp
     });
   });
 }
+
+describe('errors that carry a client status by the http-errors convention', () => {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  it("Express: body-parser's 400 for broken JSON and 413 for a big body stay 4xx problems, not reported", async () => {
+    const { default: express } = await import('express');
+    const { ward } = await import('@ward/express');
+    const { listen } = await import('@ward/core/testing');
+    const registry = new Registry();
+    const { reports, onError } = recorder();
+    const app = express();
+    app.use(ward([recovery({ registry, onError })]));
+    app.post('/echo', express.json({ limit: '1kb' }), (req, res) => res.json(req.body));
+    const server = await listen(app as unknown as Parameters<typeof listen>[0]);
+    servers.push(server);
+    const broken = await request(`${server.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+    expect([broken.status, broken.headers['content-type']]).toEqual([400, 'application/problem+json']);
+    expect(broken.json()).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    const big = await request(`${server.url}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ a: 'x'.repeat(2048) }),
+    });
+    expect([big.status, (big.json() as { code?: string }).code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(reports).toEqual([]);
+    expect(await kindCounts(registry)).toMatchObject({ http_error: 2 });
+  });
+
+  it('a plain object with a status is not trusted: 500, reported', async () => {
+    const registry = new Registry();
+    const { reports, onError } = recorder();
+    const { Engine } = await import('@ward/engine');
+    const { listen } = await import('@ward/core/testing');
+    const engine = new Engine();
+    engine.use(recovery({ registry, onError }));
+    engine.get('/x', () => {
+      throw { status: 403, message: 'looks like a 403' };
+    });
+    const server = await listen(engine.handler);
+    servers.push(server);
+    const res = await request(`${server.url}/x`);
+    expect(res.status).toBe(500);
+    expect(reports).toHaveLength(1);
+  });
+});
