@@ -9,7 +9,7 @@ import { register } from 'prom-client';
 import { ward } from '@ward/express';
 import { metricsHandler } from '@ward/metrics';
 import { wardChain } from '../server/chain.js';
-import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, routeNotFound } from '../server/problem.js';
+import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
 import { userNotFound, writeFailure } from '../server/users/errors.js';
 import { USERS_PATH, userLocation } from '../server/users/paths.js';
 import { listQuerySchema, userInputSchema } from '../server/users/schema.js';
@@ -21,7 +21,12 @@ import { validate } from '../server/users/validate.js';
  * @property {import('../server/users/store.js').UserStore} [store] Default: a new in-memory store.
  * @property {import('@ward/metrics').MetricsRegistry} [registry] where metrics go and what `/metrics` serves.
  *   Default: prom-client's global `register`, where every ward package registers by default.
- * @property {(error: unknown) => void} [onError] server faults (5xx). Default: printed to stderr.
+ * @property {import('../server/chain.js').ChainOptions['logger']} [logger] where access and audit records go
+ *   (pino-compatible). Default: JSON lines on stdout.
+ * @property {readonly string[]} [corsOrigins] origins allowed by CORS. Default: `http://localhost:5173`.
+ * @property {number} [timeoutMs] budget of one request, in ms (then 503 `TIMEOUT`). Default: 10 000.
+ * @property {import('../server/chain.js').ChainOptions['onError']} [onError] recovery's reports of server
+ *   faults (5xx). Default: one JSON line on stderr.
  */
 
 /**
@@ -31,12 +36,14 @@ import { validate } from '../server/users/validate.js';
 export function createExpressApp(options = {}) {
   const store = options.store ?? createUserStore();
   const registry = options.registry ?? register;
-  const onError = options.onError ?? ((error) => console.error('[express example] unhandled error:', error));
   const app = express();
-  app.disable('x-powered-by');
+  // No app.disable('x-powered-by'): securityHeaders() in the chain removes
+  // X-Powered-By from every answer, Express's own 404 and error pages included.
 
-  // ── The ward chain: the same list as the engine server (server/chain.js). ──
-  app.use(ward(wardChain({ registry })));
+  // ── The ward chain: the same list as the engine server (server/chain.js).
+  //    Ward gets the routes' errors first: recovery answers them. ──
+  const { logger, corsOrigins, timeoutMs, onError } = options;
+  app.use(ward(wardChain({ registry, logger, corsOrigins, timeoutMs, onError })));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -83,14 +90,17 @@ export function createExpressApp(options = {}) {
     next(routeNotFound(req.method, req.path));
   });
 
-  // Express's native error handler: every error as problem+json.
+  // Express's native error handler, every error as problem+json: the
+  // fallback for errors no ward chain handled. With recovery in the chain
+  // that is none of the routes' errors; it stays for errors raised where no
+  // ward chain waits (a sub-app, say, or a chain without recovery).
   /** @type {import('express').ErrorRequestHandler} */
   const errorHandler = (error, _req, res, next) => {
     if (res.headersSent) return next(error);
     const httpError = asHttpError(error);
-    if (httpError.status >= 500) onError(error);
+    if (httpError.status >= 500) console.error('[express example] error outside the ward chain:', error);
     for (const [name, value] of Object.entries(httpError.headers)) if (value !== undefined) res.setHeader(name, value);
-    const body = problemBody(httpError);
+    const body = problemBody(httpError, responseRequestId(res.getHeader('x-request-id')));
     // res.end, not res.send: send would append "; charset=utf-8" to the media type.
     res.status(httpError.status);
     res.setHeader('content-type', PROBLEM_CONTENT_TYPE);

@@ -1,14 +1,15 @@
 /**
  * Starts the Express example: `node examples/express/main.js`.
- * Env: PORT (default 3001), HOST (default 127.0.0.1), REDIS_URL (see server/env.js).
+ * Env: PORT (default 3001), HOST (default 127.0.0.1), REDIS_URL, CORS_ORIGINS,
+ * REQUEST_TIMEOUT_MS (see server/env.js).
  */
 import { once } from 'node:events';
-import { describeStore, readEnv } from '../server/env.js';
+import { describeEdge, describeStore, readEnv } from '../server/env.js';
 import { closeServer, shutdownOnSignals } from '../server/signals.js';
 import { createExpressApp } from './app.js';
 
 const env = readEnv(process.env, 3001);
-const app = createExpressApp();
+const app = createExpressApp({ corsOrigins: env.corsOrigins, timeoutMs: env.timeoutMs });
 const server = app.listen(env.port, env.host);
 await once(server, 'listening');
 const address = server.address();
@@ -16,3 +17,4 @@ const port = typeof address === 'object' && address !== null ? address.port : en
 shutdownOnSignals('express example', () => closeServer(server));
 console.log(`Express example listening on http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${port}`);
 console.log(describeStore(env.store));
+console.log(describeEdge(env));

@@ -6,10 +6,12 @@
  */
 import Fastify from 'fastify';
 import { register } from 'prom-client';
+import { HttpError } from '@ward/core';
 import { ward } from '@ward/fastify';
+import { wardListener } from '@ward/node';
 import { metricsHandler } from '@ward/metrics';
 import { wardChain } from '../server/chain.js';
-import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, routeNotFound } from '../server/problem.js';
+import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
 import { userNotFound, writeFailure } from '../server/users/errors.js';
 import { USERS_PATH, userLocation } from '../server/users/paths.js';
 import { listQuerySchema, userInputSchema } from '../server/users/schema.js';
@@ -21,7 +23,12 @@ import { validate } from '../server/users/validate.js';
  * @property {import('../server/users/store.js').UserStore} [store] Default: a new in-memory store.
  * @property {import('@ward/metrics').MetricsRegistry} [registry] where metrics go and what `/metrics` serves.
  *   Default: prom-client's global `register`, where every ward package registers by default.
- * @property {(error: unknown) => void} [onError] server faults (5xx). Default: printed to stderr.
+ * @property {import('../server/chain.js').ChainOptions['logger']} [logger] where access and audit records go
+ *   (pino-compatible; Fastify's own `app.log` is one). Default: JSON lines on stdout.
+ * @property {readonly string[]} [corsOrigins] origins allowed by CORS. Default: `http://localhost:5173`.
+ * @property {number} [timeoutMs] budget of one request, in ms (then 503 `TIMEOUT`). Default: 10 000.
+ * @property {import('../server/chain.js').ChainOptions['onError']} [onError] recovery's reports of server
+ *   faults (5xx). Default: one JSON line on stderr.
  */
 
 /**
@@ -33,24 +40,41 @@ import { validate } from '../server/users/validate.js';
 export async function createFastifyApp(options = {}) {
   const store = options.store ?? createUserStore();
   const registry = options.registry ?? register;
-  const onError = options.onError ?? ((error) => console.error('[fastify example] unhandled error:', error));
+  const { logger, corsOrigins, timeoutMs, onError } = options;
+  const chain = wardChain({ registry, logger, corsOrigins, timeoutMs, onError });
+
+  // Errors Fastify raises before routing (a malformed percent-escape; a path
+  // parameter over 100 characters: 414) are answered before any plugin hook
+  // runs, so the ward plugin never sees them. They go through the same chain
+  // on node's own request and response (@ward/node), so they too carry the
+  // request id, the security headers and an access-log line; recovery turns
+  // the error into the problem+json answer.
+  /** @type {WeakMap<import('node:http').IncomingMessage, import('@ward/core').HttpError>} */
+  const beforeRouting = new WeakMap();
+  const answerBeforeRouting = wardListener(chain, (req) => {
+    throw beforeRouting.get(req) ?? new HttpError(400);
+  });
+
   const app = Fastify({
     logger: false,
     bodyLimit: 100 * 1024,
-    // Errors Fastify raises before routing (a malformed percent-escape, a
-    // path parameter over 100 characters: 414) as problem+json too.
-    frameworkErrors: (error, _request, reply) => {
-      sendProblem(reply, asHttpError(error));
+    frameworkErrors: (error, request, reply) => {
+      beforeRouting.set(request.raw, asHttpError(error));
+      reply.hijack();
+      answerBeforeRouting(request.raw, reply.raw);
     },
   });
 
-  // ── The ward chain: the same list as the engine server (server/chain.js). ──
-  await app.register(ward(wardChain({ registry })));
+  // ── The ward chain: the same list as the engine server (server/chain.js).
+  //    The routes' errors reject next() in it: recovery answers them. ──
+  await app.register(ward(chain));
 
-  // Fastify's native error handler: every error as problem+json.
+  // Fastify's native error handler, every error as problem+json: Fastify's
+  // own errors (a broken JSON body 400, 413, 415), which are answers the
+  // chain sees after next(), not rejections; and anything recovery left.
   app.setErrorHandler((error, _request, reply) => {
     const httpError = asHttpError(error);
-    if (httpError.status >= 500) onError(error);
+    if (httpError.status >= 500) console.error('[fastify example] error outside the ward chain:', error);
     return sendProblem(reply, httpError);
   });
   // Unknown routes: the same 404 problem+json as the engine.
@@ -115,7 +139,8 @@ export async function createFastifyApp(options = {}) {
  */
 function sendProblem(reply, error) {
   for (const [name, value] of Object.entries(error.headers)) if (value !== undefined) reply.header(name, value);
-  return reply.code(error.status).header('cache-control', 'no-store').type(PROBLEM_CONTENT_TYPE).send(Buffer.from(problemBody(error)));
+  const body = problemBody(error, responseRequestId(reply.getHeader('x-request-id')));
+  return reply.code(error.status).header('cache-control', 'no-store').type(PROBLEM_CONTENT_TYPE).send(Buffer.from(body));
 }
 
 /**

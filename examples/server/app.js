@@ -18,7 +18,14 @@ export const MAX_BODY_BYTES = 100 * 1024;
  * @property {import('./users/store.js').UserStore} [store] Default: a new in-memory store (10 000 users at most).
  * @property {import('@ward/metrics').MetricsRegistry} [registry] where metrics go and what `/metrics` serves.
  *   Default: prom-client's global `register`, where every ward package registers by default.
- * @property {import('@ward/engine').EngineOptions} [engine] engine options (trustProxy, onError, development…).
+ * @property {import('@ward/engine').EngineOptions} [engine] engine options (trustProxy, development…). Its
+ *   `onError` sees only faults outside the ward chain: recovery (in the chain) answers and reports the rest.
+ * @property {import('./chain.js').ChainOptions['logger']} [logger] where access and audit records go
+ *   (pino-compatible). Default: JSON lines on stdout.
+ * @property {readonly string[]} [corsOrigins] origins allowed by CORS. Default: `http://localhost:5173`.
+ * @property {number} [timeoutMs] budget of one request, in ms (then 503 `TIMEOUT`). Default: 10 000.
+ * @property {import('./chain.js').ChainOptions['onError']} [onError] recovery's reports of server faults (5xx).
+ *   Default: one JSON line on stderr.
  */
 
 /**
@@ -39,7 +46,7 @@ export function createApp(options = {}) {
 
   // ── The ward chain, in one place: see chain.js (shared with the Express
   //    and Fastify examples). Global: it runs for every request, 404s too. ──
-  engine.use(...wardChain({ registry }));
+  engine.use(...wardChain({ registry, logger: options.logger, corsOrigins: options.corsOrigins, timeoutMs: options.timeoutMs, onError: options.onError }));
 
   engine.get('/health', function health(ctx) {
     ctx.json(200, { status: 'ok' });

@@ -1,13 +1,25 @@
 /**
  * The environment the example servers read, checked once at start with
- * messages that name the variable: PORT, HOST and REDIS_URL.
+ * messages that name the variable: PORT, HOST, REDIS_URL, CORS_ORIGINS and
+ * REQUEST_TIMEOUT_MS.
  */
+import { normalizeOrigin } from '@ward/cors';
+import { MAX_TIMEOUT_MS } from '@ward/timeout';
+
+/** Origins allowed by CORS when `CORS_ORIGINS` is unset: a local front-end dev server (Vite's port). */
+export const DEFAULT_CORS_ORIGINS = Object.freeze(['http://localhost:5173']);
+
+/** Budget of one request when `REQUEST_TIMEOUT_MS` is unset: 10 s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * @typedef {object} ExampleEnv
  * @property {number} port `PORT`: 0–65535 (0 picks a free port)
  * @property {string} host `HOST`: the address to listen on. Default `127.0.0.1` (loopback only).
  * @property {{ kind: 'memory' } | { kind: 'redis', url: string }} store which store the app would use
+ * @property {string[]} corsOrigins `CORS_ORIGINS`: origins allowed to read the API from a browser,
+ *   normalised as browsers send them, or `['*']`. Default {@link DEFAULT_CORS_ORIGINS}.
+ * @property {number} timeoutMs `REQUEST_TIMEOUT_MS`: the budget of one request, in ms. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}.
  */
 
 /**
@@ -25,14 +37,69 @@ export function readEnv(env, defaultPort) {
     port = Number(rawPort);
   }
   const host = env['HOST']?.trim() || '127.0.0.1';
+  const corsOrigins = readCorsOrigins(env['CORS_ORIGINS']);
+  const timeoutMs = readTimeoutMs(env['REQUEST_TIMEOUT_MS']);
   const redisUrl = env['REDIS_URL']?.trim();
   if (redisUrl) {
     if (!/^rediss?:\/\//.test(redisUrl)) {
       throw new RangeError(`REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(redactUrl(redisUrl))}`);
     }
-    return { port, host, store: { kind: 'redis', url: redisUrl } };
+    return { port, host, store: { kind: 'redis', url: redisUrl }, corsOrigins, timeoutMs };
   }
-  return { port, host, store: { kind: 'memory' } };
+  return { port, host, store: { kind: 'memory' }, corsOrigins, timeoutMs };
+}
+
+/**
+ * `CORS_ORIGINS`: a comma-separated list of origins (`scheme://host[:port]`,
+ * no path, no trailing slash), each normalised the way browsers send it
+ * (`HTTPS://App.Example.com:443` → `https://app.example.com`), duplicates
+ * dropped; or `*` alone (any origin may read the API; no credentials are
+ * used). Unset or blank: {@link DEFAULT_CORS_ORIGINS}.
+ *
+ * @param {string | undefined} raw
+ * @returns {string[]}
+ */
+function readCorsOrigins(raw) {
+  if (raw === undefined || raw.trim() === '') return [...DEFAULT_CORS_ORIGINS];
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const example = 'e.g. CORS_ORIGINS=https://app.example.com,http://localhost:5173';
+  if (entries.includes('')) {
+    throw new RangeError(`CORS_ORIGINS has an empty entry (a stray comma) in ${JSON.stringify(raw)}: list origins separated by commas, ${example}`);
+  }
+  if (entries.includes('*')) {
+    if (entries.length > 1) throw new RangeError(`CORS_ORIGINS: '*' must be alone (any origin), got ${JSON.stringify(raw)}`);
+    return ['*'];
+  }
+  /** @type {string[]} */
+  const origins = [];
+  for (const entry of entries) {
+    let origin;
+    try {
+      origin = normalizeOrigin(entry);
+    } catch (error) {
+      throw new RangeError(`CORS_ORIGINS: ${error instanceof Error ? error.message : String(error)} (${example})`);
+    }
+    if (!origins.includes(origin)) origins.push(origin);
+  }
+  return origins;
+}
+
+/**
+ * `REQUEST_TIMEOUT_MS`: whole milliseconds, 1 to 2 147 483 647 (node's timer
+ * limit). Unset or blank: {@link DEFAULT_REQUEST_TIMEOUT_MS}.
+ *
+ * @param {string | undefined} raw
+ * @returns {number}
+ */
+function readTimeoutMs(raw) {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_REQUEST_TIMEOUT_MS;
+  const value = raw.trim();
+  if (!/^[0-9]{1,10}$/.test(value) || Number(value) < 1 || Number(value) > MAX_TIMEOUT_MS) {
+    throw new RangeError(
+      `REQUEST_TIMEOUT_MS must be whole milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${JSON.stringify(raw)}. Unset it to use ${DEFAULT_REQUEST_TIMEOUT_MS}.`,
+    );
+  }
+  return Number(value);
 }
 
 /**
@@ -62,4 +129,16 @@ export function describeStore(store) {
   return store.kind === 'redis'
     ? `store: REDIS_URL is set (${redactUrl(store.url)}): a Redis store would be used here; none exists yet, so users stay in memory`
     : 'store: in memory (set REDIS_URL to use Redis once a Redis store exists)';
+}
+
+/**
+ * One line saying how the edge of the chain is set up: which origins CORS
+ * allows and the request budget.
+ *
+ * @param {Pick<ExampleEnv, 'corsOrigins' | 'timeoutMs'>} env
+ * @returns {string}
+ */
+export function describeEdge(env) {
+  const origins = env.corsOrigins.includes('*') ? 'any origin (*)' : env.corsOrigins.join(', ');
+  return `cors: ${origins} (CORS_ORIGINS) · timeout: ${env.timeoutMs} ms per request (REQUEST_TIMEOUT_MS)`;
 }

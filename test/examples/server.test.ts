@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { request } from '@ward/core/testing';
 import { createApp } from '../../examples/server/app.js';
-import { ADA, testStore, userApiScenarios } from './user-api.js';
+import { ADA, collectingLogger, expectProblem, testStore, userApiScenarios } from './user-api.js';
 
 userApiScenarios({
   name: 'engine',
   longId: { status: 404, code: 'USER_NOT_FOUND' },
-  async start({ store, registry, onError }) {
-    const engine = createApp({ store, registry, engine: { onError } });
+  async start(deps) {
+    const engine = createApp(deps);
     const server = await engine.listen({ port: 0, host: '127.0.0.1' });
     return { url: server.url, close: () => server.shutdown({ timeoutMs: 1000 }) };
   },
@@ -25,14 +25,12 @@ userApiScenarios({
 
 describe('engine example', () => {
   it('answers 405 with Allow for a known path and another method', async () => {
-    const engine = createApp({ store: testStore().store, registry: new Registry() });
+    const engine = createApp({ store: testStore().store, registry: new Registry(), logger: collectingLogger().logger });
     const server = await engine.listen({ port: 0, host: '127.0.0.1' });
     try {
       const res = await request(`${server.url}/api/v1/users/u1`, { method: 'PATCH' });
-      expect(res.status).toBe(405);
+      expectProblem(res, 405, 'METHOD_NOT_ALLOWED');
       expect(res.headers['allow']).toBe('GET, HEAD, PUT, DELETE');
-      expect(res.headers['content-type']).toBe('application/problem+json');
-      expect(res.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
     } finally {
       await server.shutdown({ timeoutMs: 1000 });
     }
@@ -86,6 +84,26 @@ async function startMain(env: Record<string, string>, main: string = MAIN): Prom
   return { child, url, output: () => out };
 }
 
+/** Waits until `output()` holds a line matching `pattern` (stdout is written after the answer, once per event-loop turn). */
+async function waitForLine(output: () => string, pattern: RegExp, timeoutMs = 5000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = output().split('\n').find((l) => pattern.test(l));
+    if (line !== undefined) return line;
+    if (Date.now() > deadline) throw new Error(`no line matching ${pattern} in: ${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The JSON access-log lines a main.js wrote on stdout. */
+function accessLines(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((r) => r['log'] === 'access');
+}
+
 describe.each(Object.entries(MAINS))('%s main.js', (_kind, main) => {
   it('prints its URL, serves, and stops gracefully on SIGTERM with exit code 0', async () => {
     const { child, url, output } = await startMain({ REDIS_URL: '' }, main.file);
@@ -97,11 +115,76 @@ describe.each(Object.entries(MAINS))('%s main.js', (_kind, main) => {
     expect(output()).toContain(`${main.name}: SIGTERM received, finishing requests in flight…`);
     expect(output()).toContain(`${main.name}: stopped`);
   });
+
+  it('with no env: startup lines first, then one JSON access-log line per request on stdout, with the request id', async () => {
+    const { child, url, output } = await startMain({ REDIS_URL: '', CORS_ORIGINS: '', REQUEST_TIMEOUT_MS: '' }, main.file);
+    try {
+      const health = await request(`${url}/health`, { headers: { 'x-request-id': 'main-1' } });
+      expect(health.headers['x-request-id']).toBe('main-1');
+      expect(health.headers['x-content-type-options']).toBe('nosniff');
+      const missing = await request(`${url}/api/v1/users/nobody`, { headers: { 'x-request-id': 'main-2' } });
+      expect(missing.json()).toMatchObject({ code: 'USER_NOT_FOUND', request_id: 'main-2' });
+      await waitForLine(output, /"request_id":"main-2"/);
+
+      const lines = output().split('\n');
+      expect(lines[0]).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+$/);
+      expect(lines[1]).toBe('store: in memory (set REDIS_URL to use Redis once a Redis store exists)');
+      expect(lines[2]).toBe('cors: http://localhost:5173 (CORS_ORIGINS) · timeout: 10000 ms per request (REQUEST_TIMEOUT_MS)');
+      expect(accessLines(output()).map((r) => [r['request_id'], r['route'], r['status']])).toEqual([
+        ['main-1', '/health', 200],
+        ['main-2', '/api/v1/users/:id', 404],
+      ]);
+      // The default CORS origin is allowed.
+      const preflight = await request(`${url}/api/v1/users`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('reads CORS_ORIGINS and REQUEST_TIMEOUT_MS', async () => {
+    const { child, url, output } = await startMain({ CORS_ORIGINS: 'https://app.example.com, https://admin.example.com', REQUEST_TIMEOUT_MS: '2500' }, main.file);
+    try {
+      await waitForLine(output, /^cors: /);
+      expect(output()).toContain('cors: https://app.example.com, https://admin.example.com (CORS_ORIGINS) · timeout: 2500 ms per request (REQUEST_TIMEOUT_MS)');
+      const allowed = await request(`${url}/health`, { headers: { origin: 'https://admin.example.com' } });
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://admin.example.com');
+      const refused = await request(`${url}/health`, { headers: { origin: 'http://localhost:5173' } });
+      expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it.each([
+    [{ CORS_ORIGINS: 'https://app.example.com/' }, 'CORS_ORIGINS: "https://app.example.com/" is not an origin: remove the trailing slash'],
+    [{ REQUEST_TIMEOUT_MS: '10s' }, 'REQUEST_TIMEOUT_MS must be whole milliseconds from 1 to 2147483647, got "10s"'],
+  ])('refuses %j at start with a message naming the variable', async (env, message) => {
+    const child = spawn(process.execPath, [main.file], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(err).toContain(message);
+  });
 });
 
 describe('examples/server/main.js', () => {
-  it('with REDIS_URL says a Redis store would be used, without printing the password', async () => {
-    const { child, output } = await startMain({ REDIS_URL: 'redis://app:s3cret@redis.internal:6379/0' });
+  it('with REDIS_URL says a Redis store would be used, without printing the password; the chain is unchanged', async () => {
+    const { child, url, output } = await startMain({ REDIS_URL: 'redis://app:s3cret@redis.internal:6379/0' });
+    const res = await request(`${url}/health`, { headers: { 'x-request-id': 'redis-1', origin: 'http://localhost:5173' } });
+    expect(res.headers['x-request-id']).toBe('redis-1');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    await waitForLine(output, /"request_id":"redis-1"/);
     const exited = once(child, 'exit');
     child.kill('SIGINT');
     expect((await exited)[0]).toBe(0);

@@ -6,6 +6,8 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { Registry } from 'prom-client';
 import { request, type TestResponse } from '@ward/core/testing';
+import type { AccessLogRecord, AuditLogRecord, StructuredLogger } from '@ward/logger';
+import type { RecoveryReport } from '@ward/recovery';
 import { createUserStore } from '../../examples/server/users/store.js';
 
 type UserStore = ReturnType<typeof createUserStore>;
@@ -14,8 +16,14 @@ type UserStore = ReturnType<typeof createUserStore>;
 export interface AppDeps {
   store: UserStore;
   registry: Registry;
-  /** Receives server faults (5xx). */
-  onError: (error: unknown) => void;
+  /** Receives recovery's reports of server faults (5xx). */
+  onError: (report: RecoveryReport) => void;
+  /** Where the chain's access and audit records go. */
+  logger: StructuredLogger;
+  /** Origins CORS allows. */
+  corsOrigins: string[];
+  /** The request budget; unset: the chain's default (10 s). */
+  timeoutMs?: number;
 }
 
 export interface StartedApp {
@@ -36,6 +44,29 @@ export interface ExampleTarget {
 }
 
 export const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+
+/** The origin the tests allow (passed as `corsOrigins`); any other is refused. */
+export const ALLOWED_ORIGIN = 'https://app.example.com';
+export const OTHER_ORIGIN = 'https://evil.example';
+
+/** What @ward/request-id accepts from a client, and so what every answer's id must look like. */
+export const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export type LogRecord = AccessLogRecord | AuditLogRecord;
+
+/** A pino-compatible logger that keeps every record (with its level) in memory. */
+export function collectingLogger(): { logger: StructuredLogger; records: (LogRecord & { level: string })[]; access(): AccessLogRecord[]; audit(): AuditLogRecord[] } {
+  const records: (LogRecord & { level: string })[] = [];
+  const keep = (level: string) => (record: object) => {
+    records.push({ ...(record as LogRecord), level });
+  };
+  return {
+    logger: { info: keep('info'), warn: keep('warn'), error: keep('error') },
+    records,
+    access: () => records.filter((r): r is AccessLogRecord & { level: string } => r.log === 'access'),
+    audit: () => records.filter((r): r is AuditLogRecord & { level: string } => r.log === 'audit'),
+  };
+}
 
 /** A store with a fake clock and ids `u1`, `u2`, … so answers can be asserted exactly. */
 export function testStore(options: { maxUsers?: number } = {}): { store: UserStore; clock: { now: number } } {
@@ -58,6 +89,7 @@ interface Problem {
   status: number;
   code: string;
   detail?: string;
+  request_id?: string;
   errors?: { path: (string | number)[]; message: string }[];
 }
 
@@ -69,7 +101,11 @@ export function sendJson(url: string, method: string, value: unknown, headers: R
   });
 }
 
-/** Asserts a problem+json answer and returns its body. */
+/**
+ * Asserts a problem+json answer and returns its body. Every problem carries
+ * the request id, the same as the answer's X-Request-ID, and the API set of
+ * security headers.
+ */
 export function expectProblem(res: TestResponse, status: number, code: string): Problem {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toBe(PROBLEM_TYPE);
@@ -78,7 +114,26 @@ export function expectProblem(res: TestResponse, status: number, code: string): 
   expect(problem.status).toBe(status);
   expect(problem.code).toBe(code);
   expect(problem.type).toBe(`urn:ward:problem:${code.toLowerCase().replace(/_/g, '-')}`);
+  expect(res.headers['x-request-id']).toMatch(SAFE_ID);
+  expect(problem.request_id).toBe(res.headers['x-request-id']);
+  expectApiSecurityHeaders(res);
   return problem;
+}
+
+/** The lean set @ward/security-headers puts on API answers (JSON, problem+json), and no X-Powered-By. */
+export function expectApiSecurityHeaders(res: TestResponse): void {
+  expect(res.headers['x-content-type-options']).toBe('nosniff');
+  expect(res.headers['x-frame-options']).toBe('DENY');
+  expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+  expect(res.headers['x-powered-by']).toBeUndefined();
+  // Plain HTTP: no HSTS (RFC 6797 §7.2); and no CSP bytes on an API answer.
+  expect(res.headers['strict-transport-security']).toBeUndefined();
+  expect(res.headers['content-security-policy']).toBeUndefined();
+}
+
+/** A copy of `store` whose `get` is replaced (a slow or failing database, injected through the app's options). */
+export function withGet(store: UserStore, get: UserStore['get']): UserStore {
+  return { ...store, get };
 }
 
 /** The paths of a VALIDATION_FAILED problem's issues. */
@@ -96,13 +151,13 @@ export function userApiScenarios(target: ExampleTarget): void {
     let store: UserStore;
     let clock: { now: number };
     let registry: Registry;
-    let errors: unknown[];
+    let reports: RecoveryReport[];
 
     beforeEach(async () => {
       ({ store, clock } = testStore());
       registry = new Registry();
-      errors = [];
-      app = await target.start({ store, registry, onError: (e) => errors.push(e) });
+      reports = [];
+      app = await target.start({ store, registry, onError: (r) => reports.push(r), logger: collectingLogger().logger, corsOrigins: [ALLOWED_ORIGIN] });
     });
     afterEach(async () => {
       await app.close();
@@ -292,13 +347,15 @@ export function userApiScenarios(target: ExampleTarget): void {
     it('a full store: 507 USER_STORE_FULL, reported as a server fault', async () => {
       await app.close();
       ({ store } = testStore({ maxUsers: 2 }));
-      app = await target.start({ store, registry: new Registry(), onError: (e) => errors.push(e) });
+      app = await target.start({ store, registry: new Registry(), onError: (r) => reports.push(r), logger: collectingLogger().logger, corsOrigins: [ALLOWED_ORIGIN] });
       expect((await sendJson(users(), 'POST', ADA)).status).toBe(201);
       expect((await sendJson(users(), 'POST', GRACE)).status).toBe(201);
       const problem = expectProblem(await sendJson(users(), 'POST', ALAN), 507, 'USER_STORE_FULL');
       expect(problem.detail).toBe('The user store holds its maximum of 2 users; delete some first');
-      expect(errors).toHaveLength(1);
-      expect((errors[0] as { code?: string }).code).toBe('USER_STORE_FULL');
+      // One report from recovery, for the request that failed.
+      expect(reports).toHaveLength(1);
+      expect(reports[0]).toMatchObject({ kind: 'http_error', status: 507, code: 'USER_STORE_FULL', method: 'POST', route: '/api/v1/users', requestId: problem.request_id });
+      expect((reports[0]!.error as { code?: string }).code).toBe('USER_STORE_FULL');
       // Replacing a user still works when full.
       expect((await sendJson(`${users()}/u1`, 'PUT', ADA)).status).toBe(200);
     });
@@ -306,7 +363,7 @@ export function userApiScenarios(target: ExampleTarget): void {
     describe('security: hostile input', () => {
       // None of these may be a server fault.
       afterEach(() => {
-        expect(errors).toEqual([]);
+        expect(reports).toEqual([]);
       });
 
       it('mass assignment: id, timestamps and unknown fields in the body are ignored', async () => {
@@ -360,6 +417,302 @@ export function userApiScenarios(target: ExampleTarget): void {
         expect(text).not.toContain('probe-');
         expect(text).toContain('route="#unmatched",status_class="4xx"} 20');
       });
+    });
+  });
+
+  describe(`${target.name}: the ward chain (request id, access log, recovery, timeout, security headers, CORS)`, () => {
+    let app: StartedApp | undefined;
+    let store: UserStore;
+    let reports: RecoveryReport[];
+    let log: ReturnType<typeof collectingLogger>;
+
+    async function start(options: { store?: UserStore; timeoutMs?: number } = {}): Promise<StartedApp> {
+      log = collectingLogger();
+      reports = [];
+      app = await target.start({
+        store: options.store ?? store,
+        registry: new Registry(),
+        onError: (r) => reports.push(r),
+        logger: log.logger,
+        corsOrigins: [ALLOWED_ORIGIN],
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      });
+      return app;
+    }
+
+    beforeEach(() => {
+      ({ store } = testStore());
+    });
+    afterEach(async () => {
+      await app?.close();
+      app = undefined;
+    });
+
+    it('every answer carries a safe X-Request-ID, a fresh one per request', async () => {
+      const { url } = await start();
+      const answers = [
+        await request(`${url}/health`),
+        await request(`${url}/api/v1/users`),
+        await sendJson(`${url}/api/v1/users`, 'POST', ADA),
+        await request(`${url}/api/v1/users/u404`),
+        await request(`${url}/nowhere`),
+        await request(`${url}/api/v1/users/%E0%A4%A`),
+        await request(`${url}/api/v1/users/u1`, { method: 'DELETE' }),
+        await request(`${url}/metrics`),
+      ];
+      const ids = answers.map((res) => res.headers['x-request-id']);
+      for (const id of ids) expect(id).toMatch(SAFE_ID);
+      expect(new Set(ids).size).toBe(answers.length);
+    });
+
+    it('a safe incoming X-Request-ID is echoed, in the header, the problem body and the logs', async () => {
+      const { url } = await start();
+      const id = 'client-7f3c.9a1e:2b4d_0';
+      const ok = await request(`${url}/health`, { headers: { 'x-request-id': id } });
+      expect(ok.headers['x-request-id']).toBe(id);
+      const problem = expectProblem(await request(`${url}/api/v1/users/u404`, { headers: { 'x-request-id': id } }), 404, 'USER_NOT_FOUND');
+      expect(problem.request_id).toBe(id);
+      expect(log.access().map((r) => r.request_id)).toEqual([id, id]);
+    });
+
+    it.each([
+      ['a space', 'a b'],
+      ['200 characters', 'x'.repeat(200)],
+      ['markup', '<script>alert(1)</script>'],
+      ['two ids joined', 'a, b'],
+      ['a quote', 'a"b'],
+    ])('an unsafe incoming X-Request-ID (%s) is replaced by a fresh one, never echoed', async (_label, unsafe) => {
+      const { url } = await start();
+      const res = await request(`${url}/api/v1/users/u404`, { headers: { 'x-request-id': unsafe } });
+      const fresh = res.headers['x-request-id'];
+      expect(fresh).toMatch(SAFE_ID);
+      expect(fresh).not.toBe(unsafe);
+      expect(res.text).not.toContain(unsafe);
+      expect(expectProblem(res, 404, 'USER_NOT_FOUND').request_id).toBe(fresh);
+      expect(log.access()[0]!.request_id).toBe(fresh);
+      expect(JSON.stringify(log.records)).not.toContain(unsafe);
+    });
+
+    it('security headers on JSON answers, success and error alike; no X-Powered-By', async () => {
+      const { url } = await start();
+      const answers = [
+        await request(`${url}/health`),
+        await sendJson(`${url}/api/v1/users`, 'POST', ADA),
+        await request(`${url}/api/v1/users/u1`),
+        await request(`${url}/api/v1/users?page=1`),
+      ];
+      for (const res of answers) {
+        expect(res.headers['content-type']).toBe(JSON_TYPE);
+        expectApiSecurityHeaders(res);
+      }
+      // Errors: expectProblem checks the same headers.
+      expectProblem(await request(`${url}/nowhere`), 404, 'NOT_FOUND');
+      expectProblem(await sendJson(`${url}/api/v1/users`, 'POST', '{"broken'), 400, 'INVALID_JSON');
+    });
+
+    describe('CORS', () => {
+      const preflight = (url: string, origin: string): Promise<TestResponse> =>
+        request(url, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+        });
+      const corsHeaders = (res: TestResponse): string[] => Object.keys(res.headers).filter((name) => name.startsWith('access-control-'));
+
+      it('a preflight from the allowed origin: 204 with the allow headers, and the route does not run', async () => {
+        const { url } = await start();
+        for (const path of ['/api/v1/users', '/api/v1/users/u1']) {
+          const res = await preflight(`${url}${path}`, ALLOWED_ORIGIN);
+          expect(res.status).toBe(204);
+          expect(res.text).toBe('');
+          expect(res.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+          expect(res.headers['access-control-allow-methods']).toBe('GET, HEAD, POST, PUT, DELETE');
+          expect(res.headers['access-control-allow-headers']).toContain('content-type');
+          expect(res.headers['access-control-max-age']).toBe('600');
+          expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+          expect(res.headers['vary']).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+          expect(res.headers['x-request-id']).toMatch(SAFE_ID);
+        }
+        expect(await store.count()).toBe(0);
+      });
+
+      it('a preflight from another origin gets no CORS header at all', async () => {
+        const { url } = await start();
+        const res = await preflight(`${url}/api/v1/users/u1`, OTHER_ORIGIN);
+        expect(res.status).toBe(204);
+        expect(corsHeaders(res)).toEqual([]);
+        expect(res.headers['vary']).toContain('Origin');
+      });
+
+      it('a GET from the allowed origin: Access-Control-Allow-Origin, Vary: Origin, the request id exposed', async () => {
+        const { url } = await start();
+        const res = await request(`${url}/api/v1/users`, { headers: { origin: ALLOWED_ORIGIN } });
+        expect(res.status).toBe(200);
+        expect(res.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+        expect(res.headers['vary']).toBe('Origin');
+        expect(res.headers['access-control-expose-headers']).toBe('location, x-request-id');
+        expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+      });
+
+      it('errors and creations from the allowed origin are readable by the page too', async () => {
+        const { url } = await start();
+        const created = await sendJson(`${url}/api/v1/users`, 'POST', ADA, { origin: ALLOWED_ORIGIN });
+        expect(created.status).toBe(201);
+        expect(created.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+        const missing = await request(`${url}/api/v1/users/u404`, { headers: { origin: ALLOWED_ORIGIN } });
+        expectProblem(missing, 404, 'USER_NOT_FOUND');
+        expect(missing.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+      });
+
+      it('a GET from another origin is answered without CORS headers (the browser withholds it), Vary: Origin', async () => {
+        const { url } = await start();
+        const res = await request(`${url}/api/v1/users`, { headers: { origin: OTHER_ORIGIN } });
+        expect(res.status).toBe(200);
+        expect(corsHeaders(res)).toEqual([]);
+        expect(res.headers['vary']).toBe('Origin');
+      });
+
+      it.each(['null', `${ALLOWED_ORIGIN}/`, ALLOWED_ORIGIN.toUpperCase(), `${ALLOWED_ORIGIN}, ${OTHER_ORIGIN}`, `${ALLOWED_ORIGIN}.evil.example`])(
+        'a hostile Origin %j gets no CORS header and no 5xx',
+        async (origin) => {
+          const { url } = await start();
+          const res = await request(`${url}/api/v1/users`, { headers: { origin } });
+          expect(res.status).toBe(200);
+          expect(corsHeaders(res)).toEqual([]);
+          expect(reports).toEqual([]);
+        },
+      );
+    });
+
+    it('each request writes exactly one access-log line: request id, route template, status', async () => {
+      const { url } = await start();
+      const sent: { id: string; res: TestResponse }[] = [];
+      const send = async (id: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<void> => {
+        const headers = { 'x-request-id': id };
+        const res = init.body === undefined ? await request(`${url}${path}`, { method: init.method ?? 'GET', headers }) : await sendJson(`${url}${path}`, init.method ?? 'POST', init.body, headers);
+        sent.push({ id, res });
+      };
+      await send('r1', '/api/v1/users', { body: ADA });
+      await send('r2', '/api/v1/users/u1');
+      await send('r3', '/api/v1/users/nobody-here');
+      await send('r4', '/api/v1/users?page=0&token=s3cret');
+      await send('r5', '/nowhere');
+      await send('r6', '/api/v1/users/u1', { method: 'PUT', body: GRACE });
+      await send('r7', '/api/v1/users/u1', { method: 'DELETE' });
+      await send('r8', '/health');
+
+      const access = log.access();
+      expect(access.map((r) => r.request_id)).toEqual(['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8']);
+      expect(access.map((r) => [r.method, r.route, r.status])).toEqual([
+        ['POST', '/api/v1/users', 201],
+        ['GET', '/api/v1/users/:id', 200],
+        ['GET', '/api/v1/users/:id', 404],
+        ['GET', '/api/v1/users', 400],
+        ['GET', null, 404],
+        ['PUT', '/api/v1/users/:id', 200],
+        ['DELETE', '/api/v1/users/:id', 204],
+        ['GET', '/health', 200],
+      ]);
+      for (const [i, record] of access.entries()) {
+        expect(record.status).toBe(sent[i]!.res.status);
+        expect(record.trace_id).toMatch(/^[0-9a-f]{32}$/);
+        expect(record.duration_ms).toBeGreaterThanOrEqual(0);
+      }
+      // The raw id is only in `path` (by design); routes are templates; the query is not logged.
+      expect(access[2]!.path).toBe('/api/v1/users/nobody-here');
+      expect(access.map((r) => r.route).join()).not.toContain('nobody');
+      expect(JSON.stringify(access)).not.toContain('s3cret');
+      // Levels by status: 4xx warn, else info.
+      expect(log.records.filter((r) => r.log === 'access').map((r) => r.level)).toEqual(['info', 'info', 'warn', 'warn', 'warn', 'info', 'info', 'info']);
+    });
+
+    it('state changes (POST, PUT, DELETE) are audited once each, reads are not; no user yet (no auth)', async () => {
+      const { url } = await start();
+      await sendJson(`${url}/api/v1/users`, 'POST', ADA, { 'x-request-id': 'a1' });
+      await request(`${url}/api/v1/users/u1`, { headers: { 'x-request-id': 'a2' } });
+      await sendJson(`${url}/api/v1/users/u1`, 'PUT', { ...ADA, age: 37 }, { 'x-request-id': 'a3' });
+      await request(`${url}/api/v1/users/u1`, { method: 'DELETE', headers: { 'x-request-id': 'a4' } });
+      await request(`${url}/api/v1/users/u1`, { method: 'DELETE', headers: { 'x-request-id': 'a5' } });
+      expect(log.audit().map((r) => [r.request_id, r.method, r.route, r.status, r.outcome, r.user_id])).toEqual([
+        ['a1', 'POST', '/api/v1/users', 201, 'success', null],
+        ['a3', 'PUT', '/api/v1/users/:id', 200, 'success', null],
+        ['a4', 'DELETE', '/api/v1/users/:id', 204, 'success', null],
+        ['a5', 'DELETE', '/api/v1/users/:id', 404, 'failure', null],
+      ]);
+      // The user acted on, from the route parameters; never the body.
+      expect(log.audit()[1]!.params).toEqual({ id: 'u1' });
+      expect(JSON.stringify(log.audit())).not.toContain('ada@example.com');
+    });
+
+    it('recovery: a handler that throws is a 500 INTERNAL_ERROR problem with the request id, reported to onError, message never sent', async () => {
+      const failing = withGet(store, async () => {
+        throw new Error('database unreachable at postgres://app:hunter2@db.internal');
+      });
+      const { url } = await start({ store: failing });
+      const res = await request(`${url}/api/v1/users/u1`, { headers: { 'x-request-id': 'boom-1', authorization: 'Bearer s3cret', origin: ALLOWED_ORIGIN } });
+      const problem = expectProblem(res, 500, 'INTERNAL_ERROR');
+      expect(problem.request_id).toBe('boom-1');
+      expect(problem.detail).toBeUndefined();
+      expect(res.text).not.toContain('hunter2');
+      expect(res.text).not.toContain('database');
+      // The browser can read the failure (CORS headers were set before the handler ran).
+      expect(res.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+
+      expect(reports).toHaveLength(1);
+      expect(reports[0]).toMatchObject({
+        kind: 'error',
+        status: 500,
+        code: 'INTERNAL_ERROR',
+        message: 'database unreachable at postgres://app:hunter2@db.internal',
+        requestId: 'boom-1',
+        method: 'GET',
+        route: '/api/v1/users/:id',
+        path: '/api/v1/users/u1',
+        committed: false,
+      });
+      expect(reports[0]!.headers['authorization']).toBe('[redacted]');
+      expect(log.access().map((r) => [r.request_id, r.route, r.status])).toEqual([['boom-1', '/api/v1/users/:id', 500]]);
+      expect(log.records.find((r) => r.log === 'access')!.level).toBe('error');
+    });
+
+    it('recovery: a thrown non-Error (a string) is a 500 too, reported as non_error', async () => {
+      const { url } = await start({ store: withGet(store, () => Promise.reject('boom')) });
+      expectProblem(await request(`${url}/api/v1/users/u1`), 500, 'INTERNAL_ERROR');
+      expect(reports.map((r) => [r.kind, r.status])).toEqual([['non_error', 500]]);
+      // The server goes on.
+      expect((await request(`${url}/health`)).status).toBe(200);
+    });
+
+    it('timeout: a handler slower than timeoutMs gets a 503 TIMEOUT problem with the request id; its late answer is dropped', async () => {
+      let finished = false;
+      const slow = withGet(store, async (id) => {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        finished = true;
+        return store.get(id);
+      });
+      await store.create(ADA);
+      const { url } = await start({ store: slow, timeoutMs: 100 });
+      const res = await request(`${url}/api/v1/users/u1`, { headers: { 'x-request-id': 'slow-1', origin: ALLOWED_ORIGIN } });
+      // Answered at the deadline, while the handler is still waiting on the store.
+      expect(finished).toBe(false);
+      const problem = expectProblem(res, 503, 'TIMEOUT');
+      expect(problem.request_id).toBe('slow-1');
+      expect(res.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+      expect(log.access().map((r) => [r.request_id, r.route, r.status])).toEqual([['slow-1', '/api/v1/users/:id', 503]]);
+
+      // The handler finishes later: its 200 goes nowhere, nothing crashes, nothing is reported.
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      expect(finished).toBe(true);
+      expect(reports).toEqual([]);
+      expect(log.access()).toHaveLength(1);
+      expect((await request(`${url}/health`)).status).toBe(200);
+    });
+
+    it('a handler that finishes within timeoutMs is untouched', async () => {
+      await store.create(ADA);
+      const { url } = await start({ store: withGet(store, async (id) => store.get(id)), timeoutMs: 1000 });
+      const res = await request(`${url}/api/v1/users/u1`);
+      expect(res.status).toBe(200);
+      expect(res.json()).toMatchObject({ id: 'u1', name: ADA.name });
     });
   });
 }
