@@ -64,7 +64,7 @@ export const storage: AsyncLocalStorage<RequestContext> = ((globalThis as Record
  * import { getRequestId } from '@ward/request-id';
  *
  * export function audit(event: string): void {
- *   console.log(JSON.stringify({ event, request_id: getRequestId() }));
+ *   process.stdout.write(`${JSON.stringify({ event, request_id: getRequestId() })}\n`);
  * }
  */
 export function getRequestId(): string | undefined {
