@@ -7,7 +7,11 @@
  *    ratio to the bare framework.
  * 2. The engine serving `GET /api/v1/users/:id` of the example against
  *    node:http with a hand-written router (target ≥ 90 %).
- * 3. Router lookups: the engine's `Router` against find-my-way.
+ * 3. The six edge middleware together (request id, access log, recovery,
+ *    timeout, security headers, CORS) on the engine, Express and Fastify,
+ *    as a ratio to the bare framework and to the peer chain on it
+ *    (target ≥ 85 % of bare, and ahead of the peers).
+ * 4. Router lookups: the engine's `Router` against find-my-way.
  *
  * Rounds are interleaved (bare, ward, metrics, then metrics, ward, bare, …)
  * and medians reported, so slow moments of a shared machine hit every
@@ -20,7 +24,8 @@
  * - BENCH_WARMUP       warm-up seconds per run, discarded (default 1)
  * - BENCH_CONNECTIONS  autocannon connections (default 50)
  * - BENCH_PIPELINING   autocannon pipelining (default 1)
- * - BENCH_ONLY         comma-separated suites: node, express, fastify, engine, router (default all)
+ * - BENCH_ONLY         comma-separated suites: node, express, fastify, engine,
+ *                      edge-engine, edge-express, edge-fastify, router (default all)
  */
 import { execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -32,20 +37,27 @@ import { httpSuiteText, markdown, routerText } from './lib/report.js';
 import { startServer } from './lib/server-process.js';
 import { envNumber, median, pairedRatios, spread } from './lib/stats.js';
 import { checkPayload } from './servers/payload.js';
+import { EDGE_REQUEST_HEADERS, checkBare, checkEdge } from './servers/edge.js';
 
 /**
  * @typedef {import('./lib/report.js').HttpSuiteResult} HttpSuiteResult
  * @typedef {import('./lib/report.js').RouterResult} RouterResult
  * @typedef {import('./lib/peers.js').Peer} Peer
  *
+ * @typedef {(status: number, body: string, headers: Headers) => string | undefined} AnswerCheck
+ *   a complaint about the answer checked before loading, or undefined when fine
+ *
  * @typedef {object} HttpSuite
  * @property {string} id
  * @property {string} title
  * @property {string} script file under bench/servers/
  * @property {string} baseline
- * @property {{ name: string, label: string }[]} variants baseline first
+ * @property {{ name: string, label: string, check?: AnswerCheck }[]} variants baseline first; `check` replaces the suite's for that variant
  * @property {number | null} target
- * @property {(status: number, body: string) => string | undefined} check
+ * @property {string[]} [targetVariants] the variants the target applies to (default: every one but the baseline)
+ * @property {{ variant: string, against: string }[]} [compare] further head-to-head ratios (e.g. ward ÷ peers), reported beside the ratios to the baseline
+ * @property {Readonly<Record<string, string>>} [headers] request headers sent with every request (verification and load)
+ * @property {AnswerCheck} check
  */
 
 /** @type {HttpSuite[]} */
@@ -105,6 +117,53 @@ const HTTP_SUITES = [
       return user.email === 'user49@example.com' ? undefined : 'expected the 50th seeded user';
     },
   },
+  // The six edge middleware of issue 3 together (servers/edge.js), with an
+  // allowed Origin on every request so CORS does its real work.
+  {
+    id: 'edge-engine',
+    title: 'Edge middleware on the engine: the six together',
+    script: 'edge-engine.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'Engine, route only', check: checkBare },
+      { name: 'ward', label: 'engine.use(...six)' },
+    ],
+    target: 0.85,
+    headers: EDGE_REQUEST_HEADERS,
+    check: checkEdge,
+  },
+  {
+    id: 'edge-express',
+    title: 'Edge middleware on Express: the six vs the peer chain',
+    script: 'edge-express.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare res.json route', check: checkBare },
+      { name: 'ward', label: 'app.use(ward([...six]))' },
+      { name: 'peers', label: 'express-request-id + connect-timeout + helmet + cors' },
+    ],
+    target: 0.85,
+    targetVariants: ['ward'],
+    compare: [{ variant: 'ward', against: 'peers' }],
+    headers: EDGE_REQUEST_HEADERS,
+    check: checkEdge,
+  },
+  {
+    id: 'edge-fastify',
+    title: 'Edge middleware on Fastify: the six vs the peer chain',
+    script: 'edge-fastify.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare route', check: checkBare },
+      { name: 'ward', label: 'register(ward([...six]))' },
+      { name: 'peers', label: 'genReqId + @fastify/helmet + @fastify/cors' },
+    ],
+    target: 0.85,
+    targetVariants: ['ward'],
+    compare: [{ variant: 'ward', against: 'peers' }],
+    headers: EDGE_REQUEST_HEADERS,
+    check: checkEdge,
+  },
 ];
 
 const SUITE_IDS = [...HTTP_SUITES.map((s) => s.id), 'router'];
@@ -146,8 +205,9 @@ async function runHttpSuite(suite, settings) {
       try {
         for (const p of server.peers) peers.set(p.name, p);
         path = new URL(server.url).pathname;
-        await verify(server.url, suite.check);
-        const result = await measure(server.url, settings, { before: server.markCpu, after: server.readCpu });
+        await verify(server.url, variant.check ?? suite.check, suite.headers);
+        const load = suite.headers === undefined ? settings : { ...settings, headers: suite.headers };
+        const result = await measure(server.url, load, { before: server.markCpu, after: server.readCpu });
         runs.get(variant.name)?.push(result);
         const cpu = result.cpuUsPerRequest === null ? '' : `, ${result.cpuUsPerRequest.toFixed(1)} µs CPU/req`;
         process.stdout.write(`  ${suite.id} round ${round}/${settings.rounds} ${variant.name.padEnd(8)} ${Math.round(result.rps)} req/s${cpu}\n`);
@@ -164,6 +224,9 @@ async function runHttpSuite(suite, settings) {
     path,
     baseline: suite.baseline,
     target: suite.target,
+    ...(suite.targetVariants === undefined ? {} : { targetVariants: suite.targetVariants }),
+    ...(suite.compare === undefined ? {} : { comparisons: suite.compare.map((c) => compareVariants(runs, c.variant, c.against)) }),
+    ...(suite.headers === undefined ? {} : { requestHeaders: { ...suite.headers } }),
     peers: [...peers.values()],
     variants: suite.variants.map((v) => {
       const rounds = runs.get(v.name) ?? [];
@@ -188,6 +251,32 @@ async function runHttpSuite(suite, settings) {
         non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
       };
     }),
+  };
+}
+
+/**
+ * One variant against another that ran beside it in every round (ward ÷
+ * peers): the same ratios as against the baseline.
+ *
+ * @param {Map<string, import('./lib/load.js').LoadResult[]>} runs
+ * @param {string} variant
+ * @param {string} against
+ * @returns {import('./lib/report.js').Comparison}
+ */
+function compareVariants(runs, variant, against) {
+  const a = runs.get(variant) ?? [];
+  const b = runs.get(against) ?? [];
+  const rps = pairedRatios(a.map((r) => r.rps), b.map((r) => r.rps));
+  // Their CPU ÷ ours: above 1 when the variant spends less CPU per request.
+  const cpu = pairedRatios(b.map(cpuOf), a.map(cpuOf));
+  return {
+    variant,
+    against,
+    ratio: median(a.map((r) => r.rps)) / median(b.map((r) => r.rps)),
+    pairedRatio: median(rps),
+    ratioSpread: spread(rps),
+    cpuRatio: median(cpu),
+    cpuRatioSpread: spread(cpu),
   };
 }
 

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
  * @property {number} warmupSec discarded seconds before each run
  * @property {number} connections concurrent connections
  * @property {number} pipelining requests in flight per connection
+ * @property {Readonly<Record<string, string>>} [headers] request headers sent with every request (default none)
  */
 
 /**
@@ -59,6 +60,7 @@ function fire(url, durationSec, settings) {
     duration: durationSec,
     connections: settings.connections,
     pipelining: settings.pipelining,
+    headers: { ...settings.headers },
     // Loopback: a 10 s timeout only trips when a server is wedged.
     timeout: 10,
   });
@@ -94,10 +96,11 @@ export async function measure(url, settings, cpu) {
  *
  * @param {string} url
  * @param {(status: number, body: string, headers: Headers) => string | undefined} check returns a complaint, or undefined when fine
+ * @param {Readonly<Record<string, string>>} [headers] request headers, the same the load sends
  * @returns {Promise<void>}
  */
-export async function verify(url, check) {
-  const response = await fetch(url);
+export async function verify(url, check, headers = {}) {
+  const response = await fetch(url, { headers: { ...headers } });
   const body = await response.text();
   const complaint = check(response.status, body, response.headers);
   if (complaint !== undefined) throw new Error(`${url}: ${complaint} (status ${response.status}, body ${body.slice(0, 200)})`);

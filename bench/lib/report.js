@@ -30,8 +30,20 @@ import { formatPeers } from './peers.js';
  * @property {string} path the request path loaded
  * @property {string} baseline variant name of the baseline
  * @property {number | null} target the ratio the non-baseline variants should reach, if any
+ * @property {string[]} [targetVariants] the variants the target applies to (absent: every one but the baseline)
+ * @property {Comparison[]} [comparisons] head-to-head ratios between two non-baseline variants (ward ÷ peers)
+ * @property {Record<string, string>} [requestHeaders] headers every request carried (absent: none)
  * @property {Peer[]} peers
  * @property {VariantResult[]} variants
+ *
+ * @typedef {object} Comparison one variant against another that ran beside it in every round
+ * @property {string} variant
+ * @property {string} against
+ * @property {number} ratio the variant's median req/s ÷ the other's
+ * @property {number} pairedRatio median of the per-round ratios
+ * @property {{ min: number, max: number }} ratioSpread
+ * @property {number} cpuRatio median of per-round (other's CPU/req ÷ the variant's): above 1 when the variant costs less
+ * @property {{ min: number, max: number }} cpuRatioSpread
  *
  * @typedef {ReturnType<typeof import('../router.js').runRouterBench>} RouterResult
  */
@@ -115,8 +127,9 @@ function httpRows(suite) {
 function targetLine(suite) {
   if (suite.target === null) return undefined;
   const target = suite.target;
+  const only = suite.targetVariants;
   return suite.variants
-    .filter((v) => v.ratio !== null)
+    .filter((v) => v.ratio !== null && (only === undefined || only.includes(v.variant)))
     .map(
       (v) =>
         `${v.label}: ${((v.ratio ?? 0) * 100).toFixed(1)} % of ${suite.baseline}'s req/s, ${((v.cpuRatio ?? 0) * 100).toFixed(1)} % by CPU per request ` +
@@ -126,13 +139,44 @@ function targetLine(suite) {
 }
 
 /**
+ * The head-to-head comparisons of a suite (ward ÷ peers), one line each;
+ * "beats" means above 1.00.
+ *
+ * @param {HttpSuiteResult} suite
+ * @returns {string[]}
+ */
+function comparisonLines(suite) {
+  /** @param {string} name */
+  const label = (name) => suite.variants.find((v) => v.variant === name)?.label ?? name;
+  return (suite.comparisons ?? []).map(
+    (c) =>
+      `${c.variant} ÷ ${c.against} (${label(c.variant)} vs ${label(c.against)}): ` +
+      `${c.ratio.toFixed(2)} by median req/s, paired ${fmtRatio(c.pairedRatio, c.ratioSpread)}; ` +
+      `${fmtRatio(c.cpuRatio, c.cpuRatioSpread)} by CPU per request (${c.against} CPU/req ÷ ${c.variant} CPU/req) ` +
+      `(target > 1.00: ${c.ratio > 1 ? 'met' : 'NOT met'} by req/s, ${c.cpuRatio > 1 ? 'met' : 'NOT met'} by CPU)`,
+  );
+}
+
+/**
+ * `GET /path`, plus the request headers every request carried.
+ *
+ * @param {HttpSuiteResult} suite
+ * @returns {string}
+ */
+function requestLine(suite) {
+  const headers = Object.entries(suite.requestHeaders ?? {}).map(([k, v]) => `${k}: ${v}`);
+  return `GET ${suite.path}${headers.length === 0 ? '' : `, ${headers.join(', ')}`}`;
+}
+
+/**
  * @param {HttpSuiteResult} suite
  * @returns {string}
  */
 export function httpSuiteText(suite) {
-  const lines = [`\n${suite.title}  [GET ${suite.path}]`, `peers: ${formatPeers(suite.peers)}`, textTable(httpRows(suite))];
+  const lines = [`\n${suite.title}  [${requestLine(suite)}]`, `peers: ${formatPeers(suite.peers)}`, textTable(httpRows(suite))];
   const target = targetLine(suite);
   if (target !== undefined) lines.push(target);
+  lines.push(...comparisonLines(suite));
   return lines.join('\n');
 }
 
@@ -193,9 +237,10 @@ export function markdown(report) {
     `Settings: ${s['rounds']} interleaved rounds, ${s['durationSec']} s measured + ${s['warmupSec']} s warm-up per run, ${s['connections']} connections, pipelining ${s['pipelining']}. "Ratio to baseline" is median req/s ÷ the baseline's median req/s; "paired ratio" is the median of the per-round ratios (round i ÷ baseline round i), with their min–max. When the two disagree, or the range is wide, the machine was noisy.`,
   ];
   for (const suite of report.http) {
-    out.push('', `## ${suite.title}`, '', `\`GET ${suite.path}\` — ${formatPeers(suite.peers)}`, '', markdownTable(httpRows(suite)));
+    out.push('', `## ${suite.title}`, '', `\`${requestLine(suite)}\` — ${formatPeers(suite.peers)}`, '', markdownTable(httpRows(suite)));
     const target = targetLine(suite);
     if (target !== undefined) out.push('', target);
+    for (const line of comparisonLines(suite)) out.push('', line);
   }
   if (report.router !== null) {
     out.push(
