@@ -6,10 +6,14 @@
  * Lines finished in one turn of the event loop are gathered and written
  * with one `write()` call once that turn is over (or as soon as 64 KiB are
  * pending), so a busy server makes one system call per turn instead of one
- * per request. Pending lines are written synchronously when the process
- * exits (`process.on('exit')`, which also runs after an uncaught
- * exception); a process killed by a signal it does not handle loses at most
- * the lines of its last turn. `sync: true` writes every line at once.
+ * per request. While a stream destination is still busy with an earlier
+ * write (`writableLength > 0`), that write waits up to 8 more turns and
+ * takes their lines too (they would only wait in the stream's buffer).
+ * Pending lines are written synchronously when the process exits
+ * (`process.on('exit')`, which also runs after an uncaught exception); a
+ * process killed by a signal it does not handle loses the lines not yet
+ * written: its last turn's, or those of the few turns a busy stream was
+ * still working through. `sync: true` writes every line at once.
  */
 import { setImmediate as afterThisTurn } from 'node:timers';
 import { describeValue } from '@ward/core';
@@ -52,6 +56,57 @@ export interface JsonLinesLogger extends StructuredLogger {
 /** Pending bytes (UTF-16 units, near enough) that trigger an early write. */
 const FLUSH_AT = 64 * 1024;
 
+/**
+ * Turns the end-of-turn write may wait while the destination is still
+ * writing an earlier chunk (a stream's `writableLength > 0`), so that a
+ * busy file stream gets fewer, larger writes. Bounded, so that a stalled
+ * destination costs a few turns, not a spin.
+ */
+const MAX_DEFERRED_TURNS = 8;
+
+/** True when `destination` is a stream that has not finished writing what it was given. */
+function isBusy(destination: LineDestination): boolean {
+  try {
+    const length = (destination as { writableLength?: unknown }).writableLength;
+    return typeof length === 'number' && length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The last whole second and millisecond formatted, and their ISO 8601 text. */
+let isoSecond = Number.NaN;
+let isoSecondPrefix = '';
+let isoMilli = Number.NaN;
+let isoMilliText = '';
+
+/** Epoch milliseconds of 10000-01-01: below it, `toISOString()` has a 4-digit year. */
+const FOUR_DIGIT_YEARS_END = 253_402_300_800_000;
+
+/**
+ * `new Date(ms).toISOString()`, from a cache: the text of the last
+ * millisecond, else the last second's `YYYY-MM-DDTHH:MM:SS.` plus the
+ * milliseconds. Anything unusual (not a number, negative, NaN, past year
+ * 9999) goes to `toISOString()` itself, which also throws what it throws.
+ */
+function isoTime(ms: number): string {
+  if (typeof ms === 'number' && ms >= 0 && ms < FOUR_DIGIT_YEARS_END) {
+    // Date truncates fractions; for ms ≥ 0 that is floor.
+    const whole = Math.floor(ms);
+    if (whole === isoMilli) return isoMilliText;
+    const milli = whole % 1000;
+    const second = whole - milli;
+    if (second !== isoSecond) {
+      isoSecondPrefix = new Date(second).toISOString().slice(0, 20);
+      isoSecond = second;
+    }
+    isoMilliText = `${isoSecondPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+    isoMilli = whole;
+    return isoMilliText;
+  }
+  return new Date(ms).toISOString();
+}
+
 /** Loggers holding lines not yet written, flushed synchronously on exit. */
 const pending = new Set<JsonLinesWriter>();
 let exitHookInstalled = false;
@@ -67,8 +122,19 @@ class JsonLinesWriter implements JsonLinesLogger {
   readonly #onError: (error: unknown) => void;
   #buffer = '';
   #scheduled = false;
+  #deferredTurns = 0;
+  #lastMessage: string | undefined = undefined;
+  #lastMessageJson = '';
   readonly #flushLater = (): void => {
     this.#scheduled = false;
+    if (this.#buffer !== '' && this.#deferredTurns < MAX_DEFERRED_TURNS && isBusy(this.#destination)) {
+      // The destination is still writing an earlier chunk: the lines would only wait in its
+      // buffer, so they wait in ours and go out with the next turn's, in one write.
+      this.#deferredTurns += 1;
+      this.#scheduled = true;
+      afterThisTurn(this.#flushLater);
+      return;
+    }
     this.flush();
   };
 
@@ -93,6 +159,7 @@ class JsonLinesWriter implements JsonLinesLogger {
 
   flush(): void {
     pending.delete(this);
+    this.#deferredTurns = 0;
     const chunk = this.#buffer;
     if (chunk === '') return;
     this.#buffer = '';
@@ -102,8 +169,8 @@ class JsonLinesWriter implements JsonLinesLogger {
   #line(level: LogLevel, record: object, message: string | undefined): void {
     // Records are flat objects of strings, numbers and booleans: one small stringify.
     const fields = JSON.stringify(record);
-    let line = `{"level":"${level}","time":"${new Date(this.#clock()).toISOString()}"`;
-    if (message !== undefined) line += `,"msg":${JSON.stringify(String(message))}`;
+    let line = `{"level":"${level}","time":"${isoTime(this.#clock())}"`;
+    if (message !== undefined) line += `,"msg":${this.#messageJson(message)}`;
     line += fields.length > 2 ? `,${fields.slice(1)}\n` : '}\n';
     if (this.#sync) {
       this.#write(line);
@@ -123,6 +190,16 @@ class JsonLinesWriter implements JsonLinesLogger {
       this.#scheduled = true;
       afterThisTurn(this.#flushLater);
     }
+  }
+
+  /** `JSON.stringify(String(message))`, remembered for the last message (callers log a handful of fixed ones). */
+  #messageJson(message: string): string {
+    if (typeof message !== 'string') return JSON.stringify(String(message));
+    if (message !== this.#lastMessage) {
+      this.#lastMessageJson = JSON.stringify(message);
+      this.#lastMessage = message;
+    }
+    return this.#lastMessageJson;
   }
 
   #write(chunk: string): void {

@@ -39,6 +39,25 @@ describe('jsonLinesLogger: the line', () => {
     for (const line of dest.writes) expect(JSON.parse(line)).toBeTypeOf('object');
   });
 
+  it('time is exactly toISOString(), for any clock value, from one call to the next', () => {
+    const dest = collector();
+    let now = 0;
+    const logger = jsonLinesLogger({ destination: dest, sync: true, clock: () => now });
+    const values = [
+      T, T, T + 1, T + 321, T + 999, T + 1000, T - 1, T + 0.9, T + 1.5, 0, -0, 0.5, 1, 999, 1000, 86_400_000 - 1,
+      253_402_300_799_999, 253_402_300_800_000, -1, -1.5, -62_198_755_200_000, 8.64e15, -8.64e15,
+    ];
+    for (const value of values) {
+      now = value;
+      logger.info({});
+      expect((JSON.parse(dest.writes.at(-1)!) as { time: string }).time, String(value)).toBe(new Date(value).toISOString());
+    }
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, 8.64e15 + 1]) {
+      now = value;
+      expect(() => logger.info({})).toThrow(RangeError);
+    }
+  });
+
   it('the default clock is Date.now, in UTC', () => {
     const dest = collector();
     const before = Date.now();
@@ -70,6 +89,41 @@ describe('jsonLinesLogger: writes', () => {
     await nextTurn();
     expect(dest.writes).toHaveLength(2);
     expect(dest.writes[1]).toBe('{"level":"info","time":"2024-01-02T03:04:05.678Z","n":4}\n');
+  });
+
+  it('while a stream destination is still writing, the next write waits (up to 8 turns) and takes their lines too', async () => {
+    const dest = Object.assign(collector(), { writableLength: 0 });
+    const logger = jsonLinesLogger({ destination: dest, clock });
+    const line = (n: number): string => `{"level":"info","time":"2024-01-02T03:04:05.678Z","n":${n}}\n`;
+    logger.info({ n: 1 });
+    await nextTurn();
+    expect(dest.writes).toEqual([line(1)]);
+    dest.writableLength = 100;
+    logger.info({ n: 2 });
+    await nextTurn();
+    logger.info({ n: 3 });
+    await nextTurn();
+    expect(dest.writes).toHaveLength(1);
+    dest.writableLength = 0;
+    await nextTurn();
+    expect(dest.writes).toEqual([line(1), line(2) + line(3)]);
+    // A destination that stays busy is written to all the same, after 8 turns.
+    dest.writableLength = 100;
+    logger.info({ n: 4 });
+    for (let turn = 0; turn < 8; turn += 1) await nextTurn();
+    expect(dest.writes).toHaveLength(2);
+    await nextTurn();
+    expect(dest.writes).toEqual([line(1), line(2) + line(3), line(4)]);
+    // flush() does not wait.
+    logger.info({ n: 5 });
+    logger.flush();
+    expect(dest.writes.at(-1)).toBe(line(5));
+    // A writableLength getter that throws counts as not busy.
+    const hostile = { ...collector(), get writableLength(): number { throw new Error('no'); } };
+    const other = jsonLinesLogger({ destination: hostile, clock });
+    other.info({ n: 6 });
+    await nextTurn();
+    expect(hostile.writes).toEqual([line(6)]);
   });
 
   it('writes early once 64 KiB are pending', () => {
