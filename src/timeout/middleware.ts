@@ -1,8 +1,9 @@
 /**
  * `timeout()`: a deadline for everything downstream of the middleware.
  *
- * Per request: one small record, one promise, and a place in the queue of
- * the middleware's single timer (queue.ts). When the downstream settles in
+ * Per request: one small record, one promise, a place in the queue of the
+ * middleware's single timer (queue.ts) and the middleware's one shared
+ * `close` listener (no closure per request). When the downstream settles in
  * time the record leaves the queue and nothing else happens.
  * When the deadline passes first, the middleware answers 503/504
  * problem+json and resolves at once, without waiting for the handler (the
@@ -71,6 +72,13 @@ export function timeout(options: TimeoutOptions | number): Middleware {
     count: (committed) => expired.inc(committed ? COMMITTED : NOT_COMMITTED),
   };
 
+  // Where this timeout() keeps the request on its response, for the one shared close listener.
+  const slot = Symbol('ward.timeout.request');
+  type HeldResponse = ServerResponse & Record<symbol, RequestDeadline | undefined>;
+  function onClose(this: ServerResponse): void {
+    (this as HeldResponse)[slot]!.close();
+  }
+
   const described = { timeoutMs, status, retryAfterSec, registry, prefix, now: given.now, timers: given.timers };
   return defineMiddleware('timeout', described, function timeout(ctx: Context, next: Next): Promise<void> {
     const state = ctx.state as GuardedState;
@@ -90,23 +98,46 @@ export function timeout(options: TimeoutOptions | number): Middleware {
     state.deadline = deadline;
     state[ENFORCED] = deadline;
 
-    return new Promise<void>((resolve, reject) => {
-      const run = new RequestDeadline(ctx, shared, { resolve, reject }, deadline, delay, outer, outerEnforced);
+    const settled = new Promise<void>(captureSettle);
+    const resolve = capturedResolve!;
+    const reject = capturedReject!;
+    capturedResolve = capturedReject = undefined;
+    // As inside a promise executor: whatever throws here rejects the middleware's promise.
+    try {
+      const run = new RequestDeadline(ctx, shared, resolve, reject, deadline, delay, outer, outerEnforced);
       if (deadline === own) shared.queue.add(run, delay);
       else run.timer = timers === undefined ? setTimeout(fireRequest, delay, run) : timers.setTimeout(() => run.fire(), delay);
-      res.on('close', run.close);
+      // One listener shared by every request of this timeout(): the request is found on the response.
+      const held = res as HeldResponse;
+      if (held[slot] === undefined) {
+        held[slot] = run;
+        res.on('close', onClose);
+      } else {
+        res.on('close', () => run.close());
+      }
       let downstream: Promise<void>;
       try {
         downstream = next();
       } catch (error) {
         run.fail(error);
-        return;
+        return settled;
       }
       Promise.resolve(downstream).then(run.done, run.fail);
-    });
+    } catch (error) {
+      reject(error);
+    }
+    return settled;
   });
 }
 markFactory(timeout);
+
+/** The settle functions of the promise just made: a static executor, no closure per request. */
+let capturedResolve: (() => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+function captureSettle(resolve: () => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
 
 /**
  * The deadline (set upstream: a caller's budget, or an enclosing timeout

@@ -84,7 +84,8 @@ export class RequestDeadline implements Queued {
   constructor(
     ctx: Context,
     shared: Shared,
-    settle: { resolve: () => void; reject: (error: unknown) => void },
+    resolve: () => void,
+    reject: (error: unknown) => void,
     deadline: number,
     budgetMs: number,
     outer: number | undefined,
@@ -92,8 +93,8 @@ export class RequestDeadline implements Queued {
   ) {
     this.#ctx = ctx;
     this.#shared = shared;
-    this.#resolve = settle.resolve;
-    this.#reject = settle.reject;
+    this.#resolve = resolve;
+    this.#reject = reject;
     this.deadline = deadline;
     this.#budgetMs = budgetMs;
     this.#outer = outer;
@@ -119,7 +120,7 @@ export class RequestDeadline implements Queued {
   };
 
   /** The response closed: after the timeout answer was written, or because the client went away. */
-  readonly close = (): void => {
+  close(): void {
     const phase = this.#phase;
     if (phase === ANSWERED) {
       // Only now: a handler reacting to the abort can no longer race the answer.
@@ -129,7 +130,7 @@ export class RequestDeadline implements Queued {
       this.#phase = CLOSED;
       this.#disarm();
     }
-  };
+  }
 
   /**
    * The deadline passed. The answer itself waits for the next turn of the

@@ -234,6 +234,36 @@ for (const stack of STACKS) {
       gate.gate.resolve();
     });
 
+    it('the same timeout() twice on one request, the inner under a shorter deadline: a client that goes away clears both timers', async () => {
+      const gate = control();
+      const seen: Record<string, unknown> = {};
+      const guard = timeout({ timeoutMs: 1_000, registry });
+      // Between the two: a caller's shorter budget that no timeout enforces yet, so the inner one arms its own timer.
+      const shorten: Middleware = function shorten(ctx, next) {
+        ctx.state.deadline = Date.now() + 500;
+        return next();
+      };
+      const url = await start(
+        {
+          chain: [guard, shorten, guard, observer(seen)],
+          routes: {
+            '/hang': async () => {
+              gate.entered.resolve();
+              await gate.gate.promise;
+            },
+          },
+        },
+        stack,
+      );
+      await abortAfter(`${url}/hang`, { after: gate.entered.promise });
+      await until(() => vi.getTimerCount() === 0, 'both timers are cleared');
+      await until(() => seen['reason'] !== undefined, 'the signal aborts');
+      expect(seen['reason']).toMatchObject({ code: 'CLIENT_CLOSED' });
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(await expired(registry)).toEqual({});
+      gate.gate.resolve();
+    });
+
     it('cancels the work, not just the wait: an upstream call made with ctx.signal is torn down at the deadline', async () => {
       // The anti-pattern check of STANDARDS §8c (hono's timeout races and never aborts).
       const upstreamClosed = control();
