@@ -8,12 +8,12 @@
  * hostile preflight is a refusal, never a 5xx.
  */
 import { describeValue } from '@ward/core';
-import { type Context, type Middleware, type Next, defineMiddleware, markFactory } from '@ward/core';
+import { type Context, type Middleware, type Next, type WardResponse, defineMiddleware, markFactory } from '@ward/core';
 import { rejectCounter } from './metrics.js';
 import { type CorsOptions, type CorsRejectReason, type OriginFunction, resolveCorsOptions } from './options.js';
 import { MAX_ORIGIN_LENGTH, isSerializedOrigin } from './origin.js';
 import { SAFELISTED_METHODS, headerNames, isHeaderNameList } from './tokens.js';
-import { addVary, varyField } from './vary.js';
+import { type VaryField, addVary, varyField } from './vary.js';
 
 declare module '@ward/core' {
   interface WardState {
@@ -179,7 +179,33 @@ export function cors(options: CorsOptions): Middleware {
     prefix: config.metrics.prefix,
   };
 
-  return defineMiddleware('cors', described, async function cors(ctx, next) {
+  /** The rest of the request once the origin is decided. */
+  function decided(ctx: Context, next: Next, origin: string, isPreflight: boolean, allowed: boolean): Promise<void> {
+    const res = ctx.res;
+    if (!allowed) {
+      // No CORS headers: the browser withholds the response (or the actual request).
+      if (isPreflight && !preflightContinue) {
+        ctx.respond(204);
+        return Promise.resolve();
+      }
+      return varyAfter(next(), res, isPreflight ? preflightVary : originVary);
+    }
+
+    ctx.state.corsOrigin = origin;
+    res.setHeader(ACAO, origin);
+    if (credentials) res.setHeader(ACAC, 'true');
+    if (isPreflight) return preflight(ctx, next, origin);
+    if (exposedHeadersValue !== undefined) res.setHeader(ACEH, exposedHeadersValue);
+    // A handler that set Vary itself (instead of appending) must not drop Origin.
+    return varyAfter(next(), res, originVary);
+  }
+
+  async function decideByFunction(ctx: Context, next: Next, origin: string, isPreflight: boolean): Promise<void> {
+    const allowed = await ask(ctx, originFn!, origin, isPreflight);
+    return decided(ctx, next, origin, isPreflight, allowed);
+  }
+
+  function handle(ctx: Context, next: Next): Promise<void> {
     const req = ctx.req;
     const res = ctx.res;
     const origin = req.headers.origin;
@@ -194,17 +220,13 @@ export function cors(options: CorsOptions): Middleware {
         return preflight(ctx, next, origin);
       }
       if (exposedHeadersValue !== undefined) res.setHeader(ACEH, exposedHeadersValue);
-      return next();
+      return Promise.resolve(next());
     }
 
     // Fetch §3.2.5: the answer depends on Origin, so say so on every response,
     // also without Origin and when refused, or a cache serves one origin's answer to another.
     addVary(res, isPreflight ? preflightVary : originVary);
-    if (origin === undefined) {
-      await next();
-      if (!res.committed) addVary(res, originVary);
-      return;
-    }
+    if (origin === undefined) return varyAfter(next(), res, originVary);
 
     let allowed: boolean;
     if (origin === 'null') {
@@ -217,31 +239,29 @@ export function cors(options: CorsOptions): Middleware {
       allowed = isSerializedOrigin(origin) && pattern.test(origin);
       if (!allowed) reject(ctx, 'origin', origin, isPreflight);
     } else {
-      allowed = await ask(ctx, originFn!, origin, isPreflight);
+      return decideByFunction(ctx, next, origin, isPreflight);
     }
+    return decided(ctx, next, origin, isPreflight, allowed);
+  }
 
-    if (!allowed) {
-      // No CORS headers: the browser withholds the response (or the actual request).
-      if (isPreflight && !preflightContinue) {
-        ctx.respond(204);
-        return;
-      }
-      await next();
-      if (!res.committed) addVary(res, isPreflight ? preflightVary : originVary);
-      return;
+  // Not an async function: the common path chains one step on the downstream's promise, no extra layer.
+  return defineMiddleware('cors', described, function cors(ctx: Context, next: Next): Promise<void> {
+    try {
+      return handle(ctx, next);
+    } catch (error) {
+      // As from an async function: a failure here rejects, it does not throw.
+      return Promise.reject(error);
     }
-
-    ctx.state.corsOrigin = origin;
-    res.setHeader(ACAO, origin);
-    if (credentials) res.setHeader(ACAC, 'true');
-    if (isPreflight) return preflight(ctx, next, origin);
-    if (exposedHeadersValue !== undefined) res.setHeader(ACEH, exposedHeadersValue);
-    await next();
-    // A handler that set Vary itself (instead of appending) must not drop Origin.
-    if (!res.committed) addVary(res, originVary);
   });
 }
 markFactory(cors);
+
+/** After the downstream, unless the response already went out: `field` added to `Vary` again. */
+function varyAfter(downstream: Promise<void>, res: WardResponse, field: VaryField): Promise<void> {
+  return Promise.resolve(downstream).then(() => {
+    if (!res.committed) addVary(res, field);
+  });
+}
 
 /** True when `origin` is the request's own (scheme from `ctx.req.secure`, host from `Host`). */
 function isSameOrigin(ctx: Context, origin: string): boolean {

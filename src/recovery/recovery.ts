@@ -6,10 +6,10 @@
  * it cannot become a 500: the connection is cut instead (finalhandler, Go's
  * net/http). A client that went away gets neither a 500 nor a report.
  *
- * The request path is one `try { await next() }`; everything else happens
+ * The request path is `next()` with one rejection handler; everything else happens
  * only when something failed.
  */
-import { type Context, HttpError, type Middleware, PROBLEM_CONTENT_TYPE, defineMiddleware, markFactory } from '@ward/core';
+import { type Context, HttpError, type Middleware, type Next, PROBLEM_CONTENT_TYPE, defineMiddleware, markFactory } from '@ward/core';
 import { wardCounter } from '@ward/metrics';
 import type { Counter } from 'prom-client';
 import { type RecoveryKind, isClientGone } from './classify.js';
@@ -121,12 +121,25 @@ export function recovery(options?: RecoveryOptions): Middleware {
     registry,
     prefix,
   };
-  return defineMiddleware('recovery', described, async function recovery(ctx, next) {
+  /** A `next()` that threw instead of rejecting: the same answer, as a promise. */
+  function recoverNow(ctx: Context, thrown: unknown): Promise<void> {
     try {
-      await next();
-    } catch (thrown) {
       recover(ctx, thrown);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    return Promise.resolve();
+  }
+
+  // Not an async function: the downstream's promise with one rejection handler chained, no extra layer.
+  return defineMiddleware('recovery', described, function recovery(ctx: Context, next: Next): Promise<void> {
+    let downstream: Promise<void>;
+    try {
+      downstream = Promise.resolve(next());
+    } catch (thrown) {
+      return recoverNow(ctx, thrown);
+    }
+    return downstream.then(undefined, (thrown: unknown) => recover(ctx, thrown));
   });
 }
 markFactory(recovery);

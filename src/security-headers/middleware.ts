@@ -62,40 +62,49 @@ export const securityHeaders = markFactory(function securityHeaders(options: Sec
     return browserType;
   }
 
-  return defineMiddleware('securityHeaders', describe(resolved), async function securityHeaders(ctx: Context, next: Next) {
-    const res = ctx.res;
-    const api = checkSecure && ctx.req.secure ? apiSecure : apiPlain;
-    for (let i = 0; i < api.length; i += 2) res.setHeader(api[i]!, api[i + 1]!);
-    for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
-    const nonce = nonces === undefined ? undefined : requestNonce(ctx, nonces);
-
-    if (browserTypes === undefined) {
-      // Every response is a browser one: all of it now, so streamed answers carry it too.
-      for (let i = 0; i < browser.length; i += 2) res.setHeader(browser[i]!, browser[i + 1]!);
-      for (const policy of policies) res.setHeader(policy.header, policy.valueFor(nonce, undefined));
-      await next();
-      if (res.committed) return;
-      for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
-      const additions = additionsOf(ctx);
-      if (additions !== undefined) {
-        const current = nonce ?? existingNonce(ctx);
-        for (const policy of policies) {
-          // Replace only our own value: a policy the handler set stays.
-          if (res.header(policy.header) === policy.valueFor(nonce, undefined)) res.setHeader(policy.header, policy.valueFor(current, additions));
-        }
-      }
-      return;
-    }
-
+  /** `browserTypes: '*'`: every response is a browser one, so all of it goes on now (streamed answers carry it too). */
+  async function everything(ctx: Context, next: Next, res: WardResponse, nonce: string | undefined): Promise<void> {
+    for (let i = 0; i < browser.length; i += 2) res.setHeader(browser[i]!, browser[i + 1]!);
+    for (const policy of policies) res.setHeader(policy.header, policy.valueFor(nonce, undefined));
     await next();
     if (res.committed) return;
     for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
-    if (!isBrowserResponse(res, browserTypes)) return;
+    const additions = additionsOf(ctx);
+    if (additions !== undefined) {
+      const current = nonce ?? existingNonce(ctx);
+      for (const policy of policies) {
+        // Replace only our own value: a policy the handler set stays.
+        if (res.header(policy.header) === policy.valueFor(nonce, undefined)) res.setHeader(policy.header, policy.valueFor(current, additions));
+      }
+    }
+  }
+
+  /** After the downstream: the browser set when the response turned out to be a document. */
+  function after(ctx: Context, res: WardResponse, nonce: string | undefined, types: ReadonlySet<string>): void {
+    if (res.committed) return;
+    for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
+    if (!isBrowserResponse(res, types)) return;
     for (let i = 0; i < browser.length; i += 2) {
       const name = browser[i]!;
       if (!res.hasHeader(name)) res.setHeader(name, browser[i + 1]!);
     }
     if (policies.length > 0) setPolicies(ctx, res, policies, nonce);
+  }
+
+  // Not an async function: the common path returns the downstream's promise with one step chained, no extra layer.
+  return defineMiddleware('securityHeaders', describe(resolved), function securityHeaders(ctx: Context, next: Next): Promise<void> {
+    try {
+      const res = ctx.res;
+      const api = checkSecure && ctx.req.secure ? apiSecure : apiPlain;
+      for (let i = 0; i < api.length; i += 2) res.setHeader(api[i]!, api[i + 1]!);
+      for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
+      const nonce = nonces === undefined ? undefined : requestNonce(ctx, nonces);
+      if (browserTypes === undefined) return everything(ctx, next, res, nonce);
+      return Promise.resolve(next()).then(() => after(ctx, res, nonce, browserTypes));
+    } catch (error) {
+      // As from an async function: a failure here rejects, it does not throw.
+      return Promise.reject(error);
+    }
   });
 });
 
