@@ -1,0 +1,141 @@
+/**
+ * The guard around a shared store (DESIGN.md rule 8): a per-call timeout,
+ * and a breaker that stops calling a store that keeps failing, lets one
+ * probe through after `openMs`, and closes again when it succeeds. Each
+ * episode — from the first failure to the first success after it — is
+ * reported once, at its start and at its end. No timer exists while the
+ * store answers synchronously (MemoryStore); a promise gets one timer,
+ * cleared as soon as it settles.
+ */
+import { StoreTimeoutError, StoreUnavailableError } from './errors.js';
+import type { CompiledPolicy } from './policy.js';
+import type { RateLimitStore, StoreDecision } from './store.js';
+
+/** How the store's health changed, as told to `onStoreEvent`. */
+export type StoreEvent =
+  | { readonly type: 'degraded'; readonly limiter: string; readonly store: string; readonly error: unknown }
+  | { readonly type: 'recovered'; readonly limiter: string; readonly store: string; readonly downMs: number };
+
+/** Why a store call did not decide, for the `reason` label of metrics. */
+export type StoreFailure = 'error' | 'timeout' | 'breaker_open';
+
+export interface GuardSettings {
+  readonly limiter: string;
+  readonly timeoutMs: number;
+  /** Consecutive failures that open the breaker. */
+  readonly breakerFailures: number;
+  /** How long the breaker stays open before one probe, in ms. */
+  readonly breakerOpenMs: number;
+  readonly now: () => number;
+  readonly onEvent: (event: StoreEvent) => void;
+  readonly onFailure: (reason: StoreFailure) => void;
+}
+
+const CLOSED = 0;
+const OPEN = 1;
+const HALF_OPEN = 2;
+
+export class StoreGuard {
+  readonly store: RateLimitStore;
+  readonly #s: GuardSettings;
+  #state = CLOSED;
+  #failures = 0;
+  #openUntil = 0;
+  /** When the current episode began (a failure after health), or -1 while healthy. */
+  #downSince = -1;
+
+  constructor(store: RateLimitStore, settings: GuardSettings) {
+    this.store = store;
+    this.#s = settings;
+  }
+
+  /** True while the breaker keeps calls away from the store. */
+  get open(): boolean {
+    return this.#state !== CLOSED;
+  }
+
+  /** One guarded decision: the store's answer, or a rejection with a store error. */
+  consume(key: string, policies: readonly CompiledPolicy[], cost: number): StoreDecision | Promise<StoreDecision> {
+    if (this.#state !== CLOSED) {
+      if (this.#state === HALF_OPEN || this.#s.now() < this.#openUntil) {
+        this.#s.onFailure('breaker_open');
+        return Promise.reject(new StoreUnavailableError('the breaker is open after repeated failures'));
+      }
+      this.#state = HALF_OPEN; // this call is the probe
+    }
+    let answer: StoreDecision | Promise<StoreDecision>;
+    try {
+      answer = this.store.consume(key, policies, cost);
+    } catch (error) {
+      this.#failed(error, 'error');
+      return Promise.reject(error);
+    }
+    if (!(answer instanceof Promise)) {
+      this.#succeeded();
+      return answer;
+    }
+    return this.#bounded(answer);
+  }
+
+  #bounded(answer: Promise<StoreDecision>): Promise<StoreDecision> {
+    const timeoutMs = this.#s.timeoutMs;
+    return new Promise<StoreDecision>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        const error = new StoreTimeoutError(timeoutMs);
+        this.#failed(error, 'timeout');
+        reject(error);
+      }, timeoutMs);
+      answer.then(
+        (decision) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          this.#succeeded();
+          resolve(decision);
+        },
+        (error: unknown) => {
+          if (settled) return; // late failure of a call that already timed out: counted once
+          settled = true;
+          clearTimeout(timer);
+          this.#failed(error, 'error');
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #succeeded(): void {
+    if (this.#state === CLOSED && this.#failures === 0) return;
+    this.#state = CLOSED;
+    this.#failures = 0;
+    if (this.#downSince !== -1) {
+      const downMs = Math.max(0, this.#s.now() - this.#downSince);
+      this.#downSince = -1;
+      this.#report({ type: 'recovered', limiter: this.#s.limiter, store: this.store.kind, downMs });
+    }
+  }
+
+  #failed(error: unknown, reason: StoreFailure): void {
+    this.#s.onFailure(reason);
+    this.#failures += 1;
+    if (this.#downSince === -1) {
+      this.#downSince = this.#s.now();
+      this.#report({ type: 'degraded', limiter: this.#s.limiter, store: this.store.kind, error });
+    }
+    if (this.#state === HALF_OPEN || this.#failures >= this.#s.breakerFailures) {
+      this.#state = OPEN;
+      this.#openUntil = this.#s.now() + this.#s.breakerOpenMs;
+    }
+  }
+
+  #report(event: StoreEvent): void {
+    try {
+      this.#s.onEvent(event);
+    } catch {
+      // A reporter that throws must not turn a store failure into a request failure.
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The response fields of a decision:
+ * - `RateLimit-Policy` and `RateLimit` of draft-ietf-httpapi-ratelimit-headers
+ *   (-10), as RFC 9651 Lists with one member per policy:
+ *   `RateLimit-Policy: "burst";q=10;w=1, "hourly";q=1000;w=3600` (made once,
+ *   at configuration) and `RateLimit: "burst";r=3;t=1, "hourly";r=997;t=11`.
+ *   `r` is the whole tokens left (never negative); `t` the seconds until the
+ *   bucket is full again — except on a refusal, where a violated policy's
+ *   `t` is the wait before this request could pass, so `Retry-After` is
+ *   never earlier than `t` (draft §6).
+ * - optionally the legacy `X-RateLimit-Limit/-Remaining/-Reset` of the
+ *   strictest policy (the one with the fewest tokens left).
+ * - `Retry-After` (delay-seconds, RFC 9110 §10.2.3) on refusals.
+ * Policy names are restricted (policy.ts) to characters an sf-string needs
+ * no escaping for.
+ */
+import type { CompiledPolicy } from './policy.js';
+import type { RateLimitDecision } from './limiter.js';
+
+export const RATELIMIT_POLICY = 'RateLimit-Policy';
+export const RATELIMIT = 'RateLimit';
+
+/** `RateLimit-Policy`, the same on every response of a limiter. */
+export function policyField(policies: readonly CompiledPolicy[]): string {
+  return policies.map((p) => `"${p.name}";q=${p.limit};w=${p.windowSec}`).join(', ');
+}
+
+/** Whole seconds, rounded up, of a wait in milliseconds. */
+export function seconds(ms: number): number {
+  return Math.ceil(ms / 1000);
+}
+
+/** `RateLimit` for one decision (empty string when nobody decided). */
+export function rateLimitField(decision: RateLimitDecision): string {
+  let field = '';
+  const refused = !decision.allowed;
+  for (let p = 0; p < decision.policies.length; p++) {
+    const result = decision.policies[p]!;
+    const wait = refused && result.retryAfterMs > 0 && Number.isFinite(result.retryAfterMs) ? result.retryAfterMs : result.resetMs;
+    field += `${p === 0 ? '' : ', '}"${result.name}";r=${result.remaining};t=${seconds(wait)}`;
+  }
+  return field;
+}
+
+/** The legacy `X-RateLimit-*` values of the strictest policy: [limit, remaining, reset seconds]. */
+export function legacyFields(decision: RateLimitDecision): [number, number, number] | undefined {
+  let strictest = decision.policies[0];
+  if (strictest === undefined) return undefined;
+  for (const result of decision.policies) if (result.remaining < strictest.remaining) strictest = result;
+  return [strictest.limit, strictest.remaining, seconds(strictest.resetMs)];
+}

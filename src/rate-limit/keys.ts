@@ -1,0 +1,43 @@
+/**
+ * The one key builder of @ward/rate-limit (STYLE.md: no bare
+ * concatenation): `<prefix>{<namespace>:<key>}` — the limiter's namespace
+ * and the caller's key inside one Redis Cluster hash tag, the prefix
+ * outside it. Namespaces cannot hold the delimiter, so two limiters' keys
+ * never collide whatever their callers' keys contain.
+ *
+ * Also the default HTTP identity: the client address, IPv6 grouped by
+ * subnet (one host owns a whole /64 and could otherwise rotate through it).
+ */
+import ipaddr from 'ipaddr.js';
+
+/** Separates the namespace from the caller's key. */
+export const KEY_DELIMITER = ':';
+
+/** The store key prefix of a limiter: everything before the caller's key. */
+export function keyPrefix(prefix: string, namespace: string): string {
+  return `${prefix}{${namespace}${KEY_DELIMITER}`;
+}
+
+/** The full store key of `key` under a {@link keyPrefix}. */
+export function storeKey(prefixed: string, key: string): string {
+  return `${prefixed}${key}}`;
+}
+
+/**
+ * The rate-limit identity of a client address: IPv4 as it is (an
+ * IPv4-mapped IPv6 address as its IPv4), IPv6 masked to its first
+ * `ipv6Subnet` bits and written `2001:db8:0:1::/64`. An address that does
+ * not parse is used as it is (it still names one bucket).
+ */
+export function ipKey(address: string, ipv6Subnet: number): string {
+  if (address.indexOf(':') === -1) return address;
+  if (address.startsWith('::ffff:') && address.indexOf('.') !== -1) return address.slice(7);
+  let bytes: number[];
+  try {
+    bytes = ipaddr.IPv6.parse(address).toByteArray();
+  } catch {
+    return address;
+  }
+  for (let bit = ipv6Subnet; bit < 128; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
+  return `${ipaddr.fromByteArray(bytes).toString()}/${ipv6Subnet}`;
+}

@@ -1,0 +1,203 @@
+/**
+ * `rateLimit()`: a limiter in front of the rest of the chain. Per request:
+ * a key (the authenticated user's id, else the client address with IPv6
+ * grouped by /64), one decision, the `RateLimit` fields, and then either
+ * `next()` or one problem+json answer — 429 `RATE_LIMITED` with
+ * `Retry-After` and the violated policies, or 503 `RATE_LIMIT_UNAVAILABLE`
+ * when the store failed under `failureMode: 'closed'`.
+ */
+import { type Context, HttpError, type Middleware, type Next, defineMiddleware, describeValue, markFactory } from '@ward/core';
+import proxyaddr from 'proxy-addr';
+import { RATELIMIT, RATELIMIT_POLICY, legacyFields, policyField, rateLimitField, seconds } from './headers.js';
+import { ipKey } from './keys.js';
+import { type RateLimitDecision, type RateLimiter, createRateLimiter } from './limiter.js';
+import { LIMITER_OPTION_NAMES, type RateLimiterOptions } from './options.js';
+
+declare module '@ward/core' {
+  interface WardState {
+    /** The decision `rateLimit()` made for this request (the last one, when several limiters run). */
+    rateLimit?: RateLimitDecision;
+  }
+}
+
+/** Options of {@link rateLimit}: a limiter's options (or a `limiter`), plus how requests map to it. */
+export interface RateLimitOptions extends Partial<RateLimiterOptions> {
+  /** An existing limiter (shared with direct `consume()` calls). Give either this or `policies`. */
+  limiter?: RateLimiter;
+  /**
+   * Who is limited. Default: `user:<id>` when an authenticated user is on
+   * `ctx.state.user` (`@ward/auth`), else `ip:<address>` — the client
+   * address as the adapter's `trustProxy` resolves it (a forged
+   * `X-Forwarded-For` never mints a new bucket), IPv6 grouped by
+   * {@link ipv6Subnet}. Return `undefined` to let a request through
+   * unlimited.
+   */
+  key?: (ctx: Context) => string | undefined | Promise<string | undefined>;
+  /** Tokens a request costs: an integer from 0, or a function of the request. Default: `1`. */
+  cost?: number | ((ctx: Context) => number | Promise<number>);
+  /** Requests for which this returns true are not limited (and get no fields). Default: none. */
+  skip?: (ctx: Context) => boolean | Promise<boolean>;
+  /** Client addresses or CIDRs never limited (`['10.0.0.0/8', '::1']`). Default: none. */
+  allowList?: readonly string[];
+  /** The prefix length IPv6 clients are grouped by in the default key: an integer from 1 to 128. Default: `64`. */
+  ipv6Subnet?: number;
+  /** Decide, count and send the fields, but never refuse: to roll a limit out on live traffic. Default: `false`. */
+  dryRun?: boolean;
+  /** Send `RateLimit-Policy` and `RateLimit` on every limited route's answers. Default: `true`. */
+  headers?: boolean;
+  /** Also send `X-RateLimit-Limit`, `-Remaining` and `-Reset` (seconds) for the strictest policy. Default: `false`. */
+  legacyHeaders?: boolean;
+}
+
+const OWN_OPTIONS = ['limiter', 'key', 'cost', 'skip', 'allowList', 'ipv6Subnet', 'dryRun', 'headers', 'legacyHeaders'];
+const KNOWN = new Set([...OWN_OPTIONS, ...LIMITER_OPTION_NAMES]);
+const WHERE = 'rateLimit(options)';
+
+/**
+ * Limits requests with token buckets decided by a {@link RateLimiter}.
+ *
+ * @example
+ * import { rateLimit } from '@ward/rate-limit';
+ * engine.use(rateLimit({ policies: [{ name: 'burst', limit: 10, windowMs: 1_000 }, { name: 'hourly', limit: 1_000, windowMs: 3_600_000 }] }));
+ */
+export function rateLimit(options: RateLimitOptions): Middleware {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${WHERE} needs an options object such as { policies: [{ name: 'default', limit: 100, windowMs: 60_000 }] }, got ${describeValue(options)}`);
+  }
+  for (const name of Object.keys(options)) if (!KNOWN.has(name)) throw new TypeError(`${WHERE}: unknown option "${name}" (known: ${[...KNOWN].join(', ')})`);
+  let limiter: RateLimiter;
+  if (options.limiter !== undefined) {
+    const given = LIMITER_OPTION_NAMES.filter((name) => (options as Record<string, unknown>)[name] !== undefined);
+    if (given.length > 0) throw new TypeError(`${WHERE}: give either limiter or the limiter's own options (${given.join(', ')}), not both`);
+    if (typeof options.limiter !== 'object' || typeof options.limiter.consume !== 'function') throw new TypeError(`${WHERE}.limiter must come from createRateLimiter(), got ${describeValue(options.limiter)}`);
+    limiter = options.limiter;
+  } else {
+    limiter = createRateLimiter(options as RateLimiterOptions);
+  }
+
+  const ipv6Subnet = options.ipv6Subnet ?? 64;
+  if (!Number.isInteger(ipv6Subnet) || ipv6Subnet < 1 || ipv6Subnet > 128) throw new RangeError(`${WHERE}.ipv6Subnet must be an integer from 1 to 128, got ${describeValue(ipv6Subnet)}`);
+  const keyOf = hook(options.key, 'key') ?? ((ctx: Context) => defaultKey(ctx, ipv6Subnet));
+  const skip = hook(options.skip, 'skip');
+  const cost = options.cost ?? 1;
+  if (typeof cost !== 'function' && (!Number.isInteger(cost) || cost < 0)) throw new RangeError(`${WHERE}.cost must be an integer ≥ 0 or a function, got ${describeValue(cost)}`);
+  const allowed = allowListOf(options.allowList);
+  const dryRun = flag(options.dryRun, 'dryRun', false);
+  const headers = flag(options.headers, 'headers', true);
+  const legacy = flag(options.legacyHeaders, 'legacyHeaders', false);
+  const policyValue = policyField(limiter.policies);
+
+  /** Sets the fields of a decision (none when nobody decided). */
+  function fields(ctx: Context, decision: RateLimitDecision): void {
+    if (decision.policies.length === 0) return;
+    const res = ctx.res;
+    if (headers) {
+      res.setHeader(RATELIMIT_POLICY, policyValue);
+      res.setHeader(RATELIMIT, rateLimitField(decision));
+    }
+    if (legacy) {
+      const [limit, remaining, reset] = legacyFields(decision)!;
+      res.setHeader('X-RateLimit-Limit', limit);
+      res.setHeader('X-RateLimit-Remaining', remaining);
+      res.setHeader('X-RateLimit-Reset', reset);
+    }
+  }
+
+  async function limited(ctx: Context, next: Next): Promise<void> {
+    if (skip !== undefined && (await skip(ctx)) === true) return next();
+    if (allowed !== undefined && allowed(ctx.req.ip)) return next();
+    const key = await keyOf(ctx);
+    if (key === undefined) return next();
+    if (typeof key !== 'string') throw new TypeError(`${WHERE}.key must return a string or undefined, got ${describeValue(key)}`);
+    const tokens = typeof cost === 'function' ? await cost(ctx) : cost;
+    const decision = await limiter.consume(key, tokens);
+    ctx.state.rateLimit = decision;
+    fields(ctx, decision);
+    if (decision.allowed || dryRun) return next();
+    ctx.problem(refusal(decision, limiter.name));
+  }
+
+  const described = {
+    limiter: limiter.name,
+    policies: limiter.policies.map((p) => ({ name: p.name, limit: p.limit, windowMs: p.windowMs, burst: p.burst })),
+    failureMode: limiter.failureMode,
+    key: options.key === undefined ? 'user id, else client ip' : 'custom',
+    ipv6Subnet,
+    cost: typeof cost === 'function' ? 'custom' : cost,
+    skip: skip !== undefined,
+    allowList: options.allowList?.length ?? 0,
+    dryRun,
+    headers,
+    legacyHeaders: legacy,
+  };
+  return defineMiddleware('rateLimit', described, function rateLimit(ctx: Context, next: Next): Promise<void> {
+    return limited(ctx, next);
+  });
+}
+markFactory(rateLimit);
+
+/** The answer to a refused request. */
+function refusal(decision: RateLimitDecision, limiter: string): HttpError {
+  if (decision.outcome === 'failed_closed') {
+    return new HttpError(503, {
+      code: 'RATE_LIMIT_UNAVAILABLE',
+      title: 'Service Unavailable',
+      detail: 'The rate limiter cannot decide right now',
+      headers: { 'Retry-After': '1' },
+      expose: true,
+    });
+  }
+  if (decision.outcome === 'cost_exceeds_burst') {
+    return new HttpError(429, {
+      code: 'RATE_LIMIT_COST_EXCEEDS_BURST',
+      title: 'Too Many Requests',
+      detail: `This request costs ${decision.cost} tokens, more than the policies ${decision.violated.join(', ')} ever hold`,
+      extensions: { 'violated-policies': decision.violated },
+    });
+  }
+  return new HttpError(429, {
+    code: 'RATE_LIMITED',
+    title: 'Too Many Requests',
+    detail: `Rate limit exceeded (${decision.violated.join(', ')}); retry after ${seconds(decision.retryAfterMs)} s`,
+    headers: { 'Retry-After': String(seconds(decision.retryAfterMs)) },
+    extensions: { limiter, 'violated-policies': decision.violated },
+  });
+}
+
+/** `user:<id>` for an authenticated user, else `ip:<address>` (IPv6 by subnet). */
+function defaultKey(ctx: Context, ipv6Subnet: number): string {
+  const user = (ctx.state as { user?: { id?: unknown } }).user;
+  const id = user?.id;
+  if (typeof id === 'string' || typeof id === 'number') return `user:${id}`;
+  return `ip:${ipKey(ctx.req.ip, ipv6Subnet)}`;
+}
+
+function allowListOf(list: readonly string[] | undefined): ((ip: string) => boolean) | undefined {
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list) || !list.every((v) => typeof v === 'string')) throw new TypeError(`${WHERE}.allowList must be an array of addresses or CIDRs, got ${describeValue(list)}`);
+  if (list.length === 0) return undefined;
+  let match: (address: string, hop: number) => boolean;
+  try {
+    match = proxyaddr.compile([...list]);
+  } catch (error) {
+    throw new RangeError(`${WHERE}.allowList: ${(error as Error).message}`);
+  }
+  return (ip) => {
+    try {
+      return ip !== '' && match(ip, 0);
+    } catch {
+      return false; // not an address proxy-addr can parse: not on the list
+    }
+  };
+}
+
+function hook<F extends (...args: never[]) => unknown>(value: F | undefined, name: string): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new TypeError(`${WHERE}.${name} must be a function, got ${describeValue(value)}`);
+  return value;
+}
+
+function flag(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${WHERE}.${name} must be true or false, got ${describeValue(value)}`);
+  return value;
+}

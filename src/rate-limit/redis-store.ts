@@ -1,0 +1,108 @@
+/**
+ * `RedisStore`: buckets shared by a fleet, in Redis (or Redis Cluster)
+ * through an injected ioredis client. One decision is one EVALSHA of the
+ * token-bucket script (redis-script.ts): atomic, every policy of the
+ * request at once, on the Redis server's clock, the key expiring by itself.
+ * A server that does not know the script yet (a restart, a failover:
+ * `NOSCRIPT`) gets it with EVAL on that same call.
+ *
+ * The store itself never waits for a client that is not connected: when the
+ * client is not `ready` the call fails at once (ioredis's offline queue would
+ * otherwise hold it until reconnection). Timeouts, fallbacks and the
+ * breaker around the store are the limiter's (guard.ts).
+ */
+import type { CompiledPolicy } from './policy.js';
+import { TOKEN_BUCKET_LUA, TOKEN_BUCKET_SHA } from './redis-script.js';
+import type { RateLimitStore, StoreDecision } from './store.js';
+import type { BucketState } from './token-bucket.js';
+import { StoreUnavailableError } from './errors.js';
+
+/**
+ * The part of an ioredis `Redis` or `Cluster` client the store calls
+ * (structural, so any compatible client fits).
+ */
+export interface RedisScriptClient {
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  del(...keys: string[]): Promise<number>;
+  /** ioredis's connection status; calls fail at once unless it is `ready`. Absent: always tried. */
+  readonly status?: string;
+}
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** An ioredis `Redis` or `Cluster` instance (yours: the store never connects or quits it). Required. */
+  client: RedisScriptClient;
+  /**
+   * Clock in milliseconds for the decision. Default: none — the Redis
+   * server's `TIME`, one clock for every app server whatever their skew.
+   * Inject only for tests that script time.
+   */
+  now?: () => number;
+}
+
+export class RedisStore implements RateLimitStore {
+  readonly kind = 'redis';
+  readonly #client: RedisScriptClient;
+  readonly #now: (() => number) | undefined;
+  /** The constant tail of ARGV per policy list (keep ms, then 4 numbers a policy). */
+  readonly #argv = new WeakMap<readonly CompiledPolicy[], (string | number)[]>();
+
+  constructor(options: RedisStoreOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('RedisStore needs { client: an ioredis Redis or Cluster instance }');
+    const client = options.client;
+    if (typeof client !== 'object' || client === null || typeof client.evalsha !== 'function' || typeof client.eval !== 'function') {
+      throw new TypeError('RedisStore client must be an ioredis Redis or Cluster instance (with evalsha and eval)');
+    }
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('RedisStore now must be a function returning milliseconds');
+    this.#client = client;
+    this.#now = options.now;
+  }
+
+  async consume(key: string, policies: readonly CompiledPolicy[], cost: number): Promise<StoreDecision> {
+    const client = this.#client;
+    const status = client.status;
+    if (status !== undefined && status !== 'ready') throw new StoreUnavailableError(`the Redis client is ${status}, not ready`);
+    const args: (string | number)[] = [key, cost, this.#now === undefined ? '' : Math.floor(this.#now()), ...this.#tail(policies)];
+    let reply: unknown;
+    try {
+      reply = await client.evalsha(TOKEN_BUCKET_SHA, 1, ...args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      reply = await client.eval(TOKEN_BUCKET_LUA, 1, ...args);
+    }
+    return decision(reply, policies.length);
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.#client.del(key);
+  }
+
+  #tail(policies: readonly CompiledPolicy[]): (string | number)[] {
+    let tail = this.#argv.get(policies);
+    if (tail === undefined) {
+      let keepMs = 1;
+      tail = [0];
+      for (const p of policies) {
+        if (p.fullRefillMs > keepMs) keepMs = p.fullRefillMs;
+        tail.push(p.unitsPerToken, p.unitsPerMs, p.capacityUnits, p.fullRefillMs);
+      }
+      tail[0] = keepMs;
+      this.#argv.set(policies, tail);
+    }
+    return tail;
+  }
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+/** The script's reply `[allowed, at, level…]`, checked: anything else is a store failure, never a decision. */
+function decision(reply: unknown, policies: number): StoreDecision {
+  if (!Array.isArray(reply) || reply.length !== policies + 2 || !reply.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new StoreUnavailableError('the Redis script answered something other than [allowed, at, levels…]');
+  }
+  const state: BucketState = reply.slice(1) as number[];
+  return { allowed: reply[0] === 1, state };
+}
