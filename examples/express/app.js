@@ -27,6 +27,8 @@ import { validate } from '../server/users/validate.js';
  * @property {number} [timeoutMs] budget of one request, in ms (then 503 `TIMEOUT`). Default: 10 000.
  * @property {import('../server/chain.js').ChainOptions['onError']} [onError] recovery's reports of server
  *   faults (5xx). Default: one JSON line on stderr.
+ * @property {import('@ward/rate-limit').RateLimitStore} [rateLimitStore] where rate-limit buckets live. Default: memory.
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit. Default: 1 000/min.
  */
 
 /**
@@ -42,8 +44,8 @@ export function createExpressApp(options = {}) {
 
   // ── The ward chain: the same list as the engine server (server/chain.js).
   //    Ward gets the routes' errors first: recovery answers them. ──
-  const { logger, corsOrigins, timeoutMs, onError } = options;
-  app.use(ward(wardChain({ registry, logger, corsOrigins, timeoutMs, onError })));
+  const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit } = options;
+  app.use(ward(wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit })));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

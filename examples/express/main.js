@@ -5,16 +5,18 @@
  */
 import { once } from 'node:events';
 import { describeEdge, describeStore, readEnv } from '../server/env.js';
+import { createRateLimitStore } from '../server/rate-limits.js';
 import { closeServer, shutdownOnSignals } from '../server/signals.js';
 import { createExpressApp } from './app.js';
 
 const env = readEnv(process.env, 3001);
-const app = createExpressApp({ corsOrigins: env.corsOrigins, timeoutMs: env.timeoutMs });
+const rateLimits = await createRateLimitStore(env.store);
+const app = createExpressApp({ corsOrigins: env.corsOrigins, timeoutMs: env.timeoutMs, rateLimitStore: rateLimits.store });
 const server = app.listen(env.port, env.host);
 await once(server, 'listening');
 const address = server.address();
 const port = typeof address === 'object' && address !== null ? address.port : env.port;
-shutdownOnSignals('express example', () => closeServer(server));
+shutdownOnSignals('express example', () => closeServer(server).then(rateLimits.close));
 console.log(`Express example listening on http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${port}`);
 console.log(describeStore(env.store));
 console.log(describeEdge(env));

@@ -29,6 +29,8 @@ import { validate } from '../server/users/validate.js';
  * @property {number} [timeoutMs] budget of one request, in ms (then 503 `TIMEOUT`). Default: 10 000.
  * @property {import('../server/chain.js').ChainOptions['onError']} [onError] recovery's reports of server
  *   faults (5xx). Default: one JSON line on stderr.
+ * @property {import('@ward/rate-limit').RateLimitStore} [rateLimitStore] where rate-limit buckets live. Default: memory.
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit. Default: 1 000/min.
  */
 
 /**
@@ -40,8 +42,8 @@ import { validate } from '../server/users/validate.js';
 export async function createFastifyApp(options = {}) {
   const store = options.store ?? createUserStore();
   const registry = options.registry ?? register;
-  const { logger, corsOrigins, timeoutMs, onError } = options;
-  const chain = wardChain({ registry, logger, corsOrigins, timeoutMs, onError });
+  const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit } = options;
+  const chain = wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit });
 
   // Errors Fastify raises before routing (a malformed percent-escape; a path
   // parameter over 100 characters: 414) are answered before any plugin hook

@@ -26,6 +26,8 @@ export const MAX_BODY_BYTES = 100 * 1024;
  * @property {number} [timeoutMs] budget of one request, in ms (then 503 `TIMEOUT`). Default: 10 000.
  * @property {import('./chain.js').ChainOptions['onError']} [onError] recovery's reports of server faults (5xx).
  *   Default: one JSON line on stderr.
+ * @property {import('@ward/rate-limit').RateLimitStore} [rateLimitStore] where rate-limit buckets live. Default: memory.
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit. Default: 1 000/min.
  */
 
 /**
@@ -46,7 +48,7 @@ export function createApp(options = {}) {
 
   // ── The ward chain, in one place: see chain.js (shared with the Express
   //    and Fastify examples). Global: it runs for every request, 404s too. ──
-  engine.use(...wardChain({ registry, logger: options.logger, corsOrigins: options.corsOrigins, timeoutMs: options.timeoutMs, onError: options.onError }));
+  engine.use(...wardChain({ registry, logger: options.logger, corsOrigins: options.corsOrigins, timeoutMs: options.timeoutMs, onError: options.onError, rateLimitStore: options.rateLimitStore, apiLimit: options.apiLimit }));
 
   engine.get('/health', function health(ctx) {
     ctx.json(200, { status: 'ok' });

@@ -17,7 +17,10 @@
  *                        set before next(), so error and timeout answers have them
  *   cors               — allowed origins get the CORS headers (also on
  *                        errors), preflights answered 204 here
- *   (rateLimit, auth)  — later issues, in this order
+ *   rateLimits         — `api` (1 000/min on /api/) and `auth` (10/min on
+ *                        /api/auth/): 429 problems with Retry-After; after
+ *                        cors, so a refused browser call can still read it
+ *   (auth)             — later issue
  *   auditLog           — who did what, for POST/PUT/DELETE; after auth, so
  *                        user_id is known once auth exists
  *   (cache)            — later issue
@@ -31,6 +34,7 @@ import { requestId } from '@ward/request-id';
 import { securityHeaders } from '@ward/security-headers';
 import { timeout } from '@ward/timeout';
 import { DEFAULT_CORS_ORIGINS, DEFAULT_REQUEST_TIMEOUT_MS } from './env.js';
+import { rateLimits } from './rate-limits.js';
 import { frameworkErrors } from './middleware/framework-errors.js';
 import { serverTiming } from './middleware/server-timing.js';
 
@@ -46,6 +50,10 @@ import { serverTiming } from './middleware/server-timing.js';
  * @property {import('@ward/recovery').RecoveryReporter | import('@ward/recovery').RecoveryReporter[]} [onError]
  *   receives recovery's report of every server fault (5xx): the error, request id, route, redacted
  *   headers. Default: one JSON line on stderr (`jsonReporter()`).
+ * @property {import('@ward/rate-limit').RateLimitStore} [rateLimitStore] where the rate-limit buckets live
+ *   (main.js passes a RedisStore when REDIS_URL is set). Default: a new MemoryStore per chain.
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit.
+ *   Default: 1 000 requests a minute per client (rate-limits.js).
  */
 
 /**
@@ -64,7 +72,7 @@ const CORS_EXPOSED_HEADERS = ['location', 'x-request-id'];
  * @param {ChainOptions} options
  * @returns {import('@ward/core').Middleware[]}
  */
-export function wardChain({ registry, logger, corsOrigins = DEFAULT_CORS_ORIGINS, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, onError }) {
+export function wardChain({ registry, logger, corsOrigins = DEFAULT_CORS_ORIGINS, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, onError, rateLimitStore, apiLimit }) {
   const metrics = { registry };
   const log = logger === undefined ? {} : { logger };
   return [
@@ -82,7 +90,8 @@ export function wardChain({ registry, logger, corsOrigins = DEFAULT_CORS_ORIGINS
       exposedHeaders: CORS_EXPOSED_HEADERS,
       registry,
     }),
-    // (rateLimit, auth: later issues, here)
+    ...rateLimits({ registry, ...(rateLimitStore === undefined ? {} : { store: rateLimitStore }), ...(apiLimit === undefined ? {} : { apiLimit }) }),
+    // (auth: later issue, here)
     // The audit trail is useful before auth exists: the API lets anyone
     // create, replace and delete users, and each change is recorded with
     // the ip, request id, route, the user acted on (`params.id`) and the

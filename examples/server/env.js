@@ -119,16 +119,17 @@ export function redactUrl(url) {
 }
 
 /**
- * One line saying which store is active. Nothing uses Redis yet: with
- * REDIS_URL set the examples say they would, and keep the memory store.
+ * One line saying which store is active. With REDIS_URL set, the rate
+ * limits keep their buckets in Redis (users stay in memory: the user store
+ * is the example's own, not a ward package).
  *
  * @param {ExampleEnv['store']} store
  * @returns {string}
  */
 export function describeStore(store) {
   return store.kind === 'redis'
-    ? `store: REDIS_URL is set (${redactUrl(store.url)}): a Redis store would be used here; none exists yet, so users stay in memory`
-    : 'store: in memory (set REDIS_URL to use Redis once a Redis store exists)';
+    ? `store: rate limits in Redis at ${redactUrl(store.url)} (a local fallback if it fails); users in memory`
+    : 'store: rate limits and users in memory (set REDIS_URL to keep rate limits in Redis)';
 }
 
 /**

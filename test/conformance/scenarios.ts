@@ -16,6 +16,7 @@ import { CORS } from './scenarios/cors.js';
 import { RECOVERY } from './scenarios/recovery.js';
 import { TIMEOUT } from './scenarios/timeout.js';
 import { LOGGER } from './scenarios/logger.js';
+import { RATE_LIMIT } from './scenarios/rate-limit.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   ...ONION,
@@ -30,4 +31,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ...RECOVERY,
   ...TIMEOUT,
   ...LOGGER,
+  ...RATE_LIMIT,
 ];

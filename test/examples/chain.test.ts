@@ -21,6 +21,8 @@ describe('wardChain()', () => {
       'timeout',
       'securityHeaders',
       'cors',
+      'rateLimit',
+      'rateLimit',
       'auditLog',
       'serverTiming',
     ]);

@@ -50,10 +50,8 @@ describe('readEnv', () => {
   });
 
   it('says which store is active', () => {
-    expect(describeStore({ kind: 'memory' })).toBe('store: in memory (set REDIS_URL to use Redis once a Redis store exists)');
-    expect(describeStore({ kind: 'redis', url: 'rediss://u:pw@h:6380' })).toBe(
-      'store: REDIS_URL is set (rediss://u:***@h:6380): a Redis store would be used here; none exists yet, so users stay in memory',
-    );
+    expect(describeStore({ kind: 'memory' })).toBe('store: rate limits and users in memory (set REDIS_URL to keep rate limits in Redis)');
+    expect(describeStore({ kind: 'redis', url: 'rediss://u:pw@h:6380' })).toBe('store: rate limits in Redis at rediss://u:***@h:6380 (a local fallback if it fails); users in memory');
   });
 
   describe('security: hostile environment values', () => {

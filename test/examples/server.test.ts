@@ -3,7 +3,8 @@
  * real socket, what is engine-specific, and main.js as a process (URL on
  * start, store kind, graceful shutdown on SIGTERM/SIGINT).
  */
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, inject } from 'vitest';
+import { Redis } from 'ioredis';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
@@ -108,7 +109,7 @@ describe.each(Object.entries(MAINS))('%s main.js', (_kind, main) => {
   it('prints its URL, serves, and stops gracefully on SIGTERM with exit code 0', async () => {
     const { child, url, output } = await startMain({ REDIS_URL: '' }, main.file);
     expect((await request(`${url}/health`)).status).toBe(200);
-    expect(output()).toContain('store: in memory (set REDIS_URL to use Redis once a Redis store exists)');
+    expect(output()).toContain('store: rate limits and users in memory (set REDIS_URL to keep rate limits in Redis)');
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     expect((await exited)[0]).toBe(0);
@@ -128,7 +129,7 @@ describe.each(Object.entries(MAINS))('%s main.js', (_kind, main) => {
 
       const lines = output().split('\n');
       expect(lines[0]).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+$/);
-      expect(lines[1]).toBe('store: in memory (set REDIS_URL to use Redis once a Redis store exists)');
+      expect(lines[1]).toBe('store: rate limits and users in memory (set REDIS_URL to keep rate limits in Redis)');
       expect(lines[2]).toBe('cors: http://localhost:5173 (CORS_ORIGINS) · timeout: 10000 ms per request (REQUEST_TIMEOUT_MS)');
       expect(accessLines(output()).map((r) => [r['request_id'], r['route'], r['status']])).toEqual([
         ['main-1', '/health', 200],
@@ -178,17 +179,41 @@ describe.each(Object.entries(MAINS))('%s main.js', (_kind, main) => {
 });
 
 describe('examples/server/main.js', () => {
-  it('with REDIS_URL says a Redis store would be used, without printing the password; the chain is unchanged', async () => {
-    const { child, url, output } = await startMain({ REDIS_URL: 'redis://app:s3cret@redis.internal:6379/0' });
-    const res = await request(`${url}/health`, { headers: { 'x-request-id': 'redis-1', origin: 'http://localhost:5173' } });
+  it('with REDIS_URL keeps the rate-limit buckets in that Redis, one key per client and limiter', async () => {
+    const { child, url, output } = await startMain({ REDIS_URL: inject('redisUrl') });
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      expect(output()).toContain(`store: rate limits in Redis at ${inject('redisUrl')}`);
+      // The client may still be connecting for the very first request (then the local fallback decides): ask until Redis did.
+      let res = await request(`${url}/api/v1/users`, { headers: { 'x-request-id': 'redis-1' } });
+      for (let i = 0; i < 50 && (await redis.exists('ward:rl:{api:ip:127.0.0.1}')) === 0; i++) res = await request(`${url}/api/v1/users`);
+      expect(res.status).toBe(200);
+      expect(res.headers['ratelimit-policy']).toBe('"api";q=1000;w=60');
+      expect(res.headers['ratelimit']).toMatch(/^"api";r=\d+;t=\d+$/);
+      expect(await redis.exists('ward:rl:{api:ip:127.0.0.1}')).toBe(1);
+      expect(await redis.pttl('ward:rl:{api:ip:127.0.0.1}')).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      expect((await exited)[0]).toBe(0);
+    }
+  });
+
+  it('with a REDIS_URL that refuses connections: the password is never printed, the local fallback decides, the chain is unchanged', async () => {
+    const { child, url, output } = await startMain({ REDIS_URL: 'redis://app:s3cret@127.0.0.1:1/0' });
+    const res = await request(`${url}/api/v1/users`, { headers: { 'x-request-id': 'redis-1', origin: 'http://localhost:5173' } });
+    expect(res.status).toBe(200);
+    expect(res.headers['ratelimit']).toBe('"api";r=999;t=1');
     expect(res.headers['x-request-id']).toBe('redis-1');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');
     await waitForLine(output, /"request_id":"redis-1"/);
+    await waitForLine(output, /rate limiter "api": the redis store is failing/);
     const exited = once(child, 'exit');
     child.kill('SIGINT');
     expect((await exited)[0]).toBe(0);
-    expect(output()).toContain('store: REDIS_URL is set (redis://app:***@redis.internal:6379/0): a Redis store would be used here');
+    expect(output()).toContain('store: rate limits in Redis at redis://app:***@127.0.0.1:1/0 (a local fallback if it fails); users in memory');
     expect(output()).not.toContain('s3cret');
   });
 

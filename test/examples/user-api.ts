@@ -24,6 +24,8 @@ export interface AppDeps {
   corsOrigins: string[];
   /** The request budget; unset: the chain's default (10 s). */
   timeoutMs?: number;
+  /** The general `/api/` rate limit; unset: the chain's default (1 000 a minute). */
+  apiLimit?: { name: string; limit: number; windowMs: number; burst?: number };
 }
 
 export interface StartedApp {
@@ -426,7 +428,7 @@ export function userApiScenarios(target: ExampleTarget): void {
     let reports: RecoveryReport[];
     let log: ReturnType<typeof collectingLogger>;
 
-    async function start(options: { store?: UserStore; timeoutMs?: number } = {}): Promise<StartedApp> {
+    async function start(options: { store?: UserStore; timeoutMs?: number; apiLimit?: AppDeps['apiLimit'] } = {}): Promise<StartedApp> {
       log = collectingLogger();
       reports = [];
       app = await target.start({
@@ -436,6 +438,7 @@ export function userApiScenarios(target: ExampleTarget): void {
         logger: log.logger,
         corsOrigins: [ALLOWED_ORIGIN],
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.apiLimit === undefined ? {} : { apiLimit: options.apiLimit }),
       });
       return app;
     }
@@ -705,6 +708,25 @@ export function userApiScenarios(target: ExampleTarget): void {
       expect(reports).toEqual([]);
       expect(log.access()).toHaveLength(1);
       expect((await request(`${url}/health`)).status).toBe(200);
+    });
+
+    it('rate limit: /api/ answers carry RateLimit fields; past the limit a 429 RATE_LIMITED problem with Retry-After, the request id and CORS; /health is not limited', async () => {
+      const { url } = await start({ apiLimit: { name: 'api', limit: 2, windowMs: 60_000 } });
+      const first = await request(`${url}/api/v1/users`, { headers: { origin: ALLOWED_ORIGIN } });
+      expect(first.status).toBe(200);
+      expect(first.headers['ratelimit-policy']).toBe('"api";q=2;w=60');
+      expect(first.headers['ratelimit']).toBe('"api";r=1;t=30');
+      expect((await request(`${url}/api/v1/users/nobody`)).status).toBe(404);
+      const refused = await request(`${url}/api/v1/users`, { headers: { 'x-request-id': 'limited-1', origin: ALLOWED_ORIGIN } });
+      const problem = expectProblem(refused, 429, 'RATE_LIMITED');
+      expect(problem).toMatchObject({ request_id: 'limited-1', 'violated-policies': ['api'], limiter: 'api' });
+      expect(refused.headers['retry-after']).toMatch(/^(29|30)$/);
+      expect(refused.headers['ratelimit']).toMatch(/^"api";r=0;t=(29|30)$/);
+      expect(refused.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+      expect(refused.headers['x-content-type-options']).toBe('nosniff');
+      // The handler never ran for the refused request: the store was not read.
+      expect(log.access().at(-1)).toMatchObject({ request_id: 'limited-1', status: 429 });
+      for (let i = 0; i < 3; i++) expect((await request(`${url}/health`)).status).toBe(200);
     });
 
     it('a handler that finishes within timeoutMs is untouched', async () => {
