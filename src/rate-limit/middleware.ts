@@ -151,7 +151,7 @@ function refusal(decision: RateLimitDecision, limiter: string): HttpError {
     return new HttpError(429, {
       code: 'RATE_LIMIT_COST_EXCEEDS_BURST',
       title: 'Too Many Requests',
-      detail: `This request costs ${decision.cost} tokens, more than the policies ${decision.violated.join(', ')} ever hold`,
+      detail: `This request costs ${decision.cost} tokens; ${decision.violated.length === 1 ? 'policy' : 'policies'} ${decision.violated.map((name) => `"${name}"`).join(', ')} never ${decision.violated.length === 1 ? 'holds' : 'hold'} that many`,
       extensions: { 'violated-policies': decision.violated },
     });
   }
