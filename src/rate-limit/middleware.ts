@@ -121,7 +121,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     limiter: limiter.name,
     policies: limiter.policies.map((p) => ({ name: p.name, limit: p.limit, windowMs: p.windowMs, burst: p.burst })),
     failureMode: limiter.failureMode,
-    key: options.key === undefined ? 'user id, else client ip' : 'custom',
+    identity: options.key === undefined ? 'user id, else client ip' : 'custom key',
     ipv6Subnet,
     cost: typeof cost === 'function' ? 'custom' : cost,
     skip: skip !== undefined,
