@@ -63,21 +63,28 @@ export class StoreGuard {
       }
       this.#state = HALF_OPEN; // this call is the probe
     }
-    let answer: StoreDecision | Promise<StoreDecision>;
+    let answer: unknown;
     try {
       answer = this.store.consume(key, policies, cost);
     } catch (error) {
       this.#failed(error, 'error');
       return Promise.reject(error);
     }
-    if (!(answer instanceof Promise)) {
-      this.#succeeded();
-      return answer;
-    }
-    return this.#bounded(answer);
+    // A custom store may answer through a thenable that is not a native Promise.
+    if (answer instanceof Promise || isThenable(answer)) return this.#bounded(Promise.resolve(answer), policies.length);
+    if (!isDecision(answer, policies.length)) return Promise.reject(this.#garbage());
+    this.#succeeded();
+    return answer;
   }
 
-  #bounded(answer: Promise<StoreDecision>): Promise<StoreDecision> {
+  /** A store answered something that is not a decision: a store failure (counted, reported), never a decision. */
+  #garbage(): StoreUnavailableError {
+    const error = new StoreUnavailableError(`the ${this.store.kind} store answered something other than { allowed: boolean, state: [at, level…] }`);
+    this.#failed(error, 'error');
+    return error;
+  }
+
+  #bounded(answer: Promise<unknown>, policies: number): Promise<StoreDecision> {
     const timeoutMs = this.#s.timeoutMs;
     return new Promise<StoreDecision>((resolve, reject) => {
       let settled = false;
@@ -93,6 +100,10 @@ export class StoreGuard {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          if (!isDecision(decision, policies)) {
+            reject(this.#garbage());
+            return;
+          }
           this.#succeeded();
           resolve(decision);
         },
@@ -125,7 +136,8 @@ export class StoreGuard {
       this.#downSince = this.#s.now();
       this.#report({ type: 'degraded', limiter: this.#s.limiter, store: this.store.kind, error });
     }
-    if (this.#state === HALF_OPEN || this.#failures >= this.#s.breakerFailures) {
+    // Failures of calls still in flight when it opened do not stretch an open breaker.
+    if (this.#state === HALF_OPEN || (this.#state === CLOSED && this.#failures >= this.#s.breakerFailures)) {
       this.#state = OPEN;
       this.#openUntil = this.#s.now() + this.#s.breakerOpenMs;
     }
@@ -138,4 +150,17 @@ export class StoreGuard {
       // A reporter that throws must not turn a store failure into a request failure.
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** `{ allowed: boolean, state: [at, level…] }` with one finite number per policy after `at`. */
+function isDecision(answer: unknown, policies: number): answer is StoreDecision {
+  if (typeof answer !== 'object' || answer === null) return false;
+  const { allowed, state } = answer as { allowed?: unknown; state?: unknown };
+  if (typeof allowed !== 'boolean' || !Array.isArray(state) || state.length !== policies + 1) return false;
+  for (let i = 0; i < state.length; i++) if (!Number.isFinite(state[i])) return false;
+  return true;
 }

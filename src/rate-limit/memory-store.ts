@@ -43,7 +43,8 @@ export class MemoryStore implements RateLimitStore {
   }
 
   consume(key: string, policies: readonly CompiledPolicy[], cost: number): StoreDecision {
-    const now = this.#now();
+    // Whole milliseconds, as in Redis: both stores decide alike whatever the clock returns.
+    const now = Math.floor(this.#now());
     let state = this.#cache.get(key);
     if (state === undefined || state.length !== policies.length + 1) {
       state = fullState(policies, now);

@@ -27,6 +27,8 @@ export interface RedisScriptClient {
   del(...keys: string[]): Promise<number>;
   /** ioredis's connection status; calls fail at once unless it is `ready`. Absent: always tried. */
   readonly status?: string;
+  /** Connects a `lazyConnect` client (status `wait`); the store calls it once, on first use. */
+  connect?(): Promise<void>;
 }
 
 /** Options of {@link RedisStore}. */
@@ -62,7 +64,11 @@ export class RedisStore implements RateLimitStore {
   async consume(key: string, policies: readonly CompiledPolicy[], cost: number): Promise<StoreDecision> {
     const client = this.#client;
     const status = client.status;
-    if (status !== undefined && status !== 'ready') throw new StoreUnavailableError(`the Redis client is ${status}, not ready`);
+    if (status !== undefined && status !== 'ready') {
+      // A lazyConnect client waits for a first command that a not-ready store never sends: start it.
+      if (status === 'wait' && typeof client.connect === 'function') client.connect().catch(() => undefined);
+      throw new StoreUnavailableError(`the Redis client is ${status}, not ready`);
+    }
     const args: (string | number)[] = [key, cost, this.#now === undefined ? '' : Math.floor(this.#now()), ...this.#tail(policies)];
     let reply: unknown;
     try {

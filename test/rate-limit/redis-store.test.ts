@@ -1,0 +1,393 @@
+/**
+ * RedisStore against a real Redis: the same decisions as MemoryStore step
+ * for step, the server's clock, the key and its expiry, the NOSCRIPT
+ * fallback, and atomicity across several clients (app servers).
+ *
+ * The shared server of the run (`inject('redisUrl')`) is used with a
+ * per-file namespace (every limiter gets its own `name`); tests that need
+ * a server to themselves (SCRIPT FLUSH, command counts) start a private one.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import {
+  MemoryStore,
+  RedisStore,
+  createRateLimiter,
+  type RateLimitDecision,
+  type RateLimitPolicy,
+  type RateLimiter,
+  type StoreEvent,
+} from '@ward/rate-limit';
+import { type PrivateRedis, startRedisServer } from '../setup/redis.js';
+
+/** This file's namespace on the shared server. */
+const RUN = randomUUID().slice(0, 8);
+let serial = 0;
+function uniqueName(label: string): string {
+  serial += 1;
+  return `rs-${RUN}-${label}-${serial}`;
+}
+
+/** The key the limiter `name` gives `key` under the default prefix. */
+function redisKey(name: string, key: string, prefix = 'ward:rl:'): string {
+  return `${prefix}{${name}:${key}}`;
+}
+
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()!();
+});
+
+/** A connected client (the store refuses a client that is not `ready`). */
+async function connect(url: string, options: RedisOptions = {}): Promise<Redis> {
+  const client = new Redis(url, { lazyConnect: true, ...options });
+  client.on('error', () => {
+    // Errors surface as rejected commands; the event only needs a listener.
+  });
+  await client.connect();
+  return client;
+}
+
+let redis: Redis;
+beforeAll(async () => {
+  redis = await connect(inject('redisUrl'));
+});
+afterAll(() => {
+  redis.disconnect();
+});
+
+/** Two policies decided together: a burst of 10 a second and 100 an hour. */
+const BURST_AND_HOUR: readonly RateLimitPolicy[] = [
+  { name: 'burst', limit: 10, windowMs: 1_000 },
+  { name: 'hour', limit: 100, windowMs: 3_600_000 },
+];
+
+/** A Redis-backed limiter that surfaces any store failure (failed_closed) instead of hiding it. */
+function redisLimiter(options: {
+  name: string;
+  policies: readonly RateLimitPolicy[];
+  client?: Redis;
+  now?: () => number;
+  keyPrefix?: string;
+}): { limiter: RateLimiter; events: StoreEvent[] } {
+  const events: StoreEvent[] = [];
+  const storeOptions = options.now === undefined ? { client: options.client ?? redis } : { client: options.client ?? redis, now: options.now };
+  const limiter = createRateLimiter({
+    name: options.name,
+    policies: options.policies,
+    store: new RedisStore(storeOptions),
+    failureMode: 'closed',
+    // The shared machine may be busy: a slow answer must not turn into a failure here.
+    storeTimeoutMs: 10_000,
+    breaker: { failures: 1_000 },
+    ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    registry: new Registry(),
+    onStoreEvent: (event) => events.push(event),
+  });
+  return { limiter, events };
+}
+
+/** The fields of a decision a caller acts on. */
+function summary(decision: RateLimitDecision): Pick<RateLimitDecision, 'outcome' | 'allowed' | 'remaining' | 'resetMs' | 'retryAfterMs' | 'violated'> {
+  const { outcome, allowed, remaining, resetMs, retryAfterMs, violated } = decision;
+  return { outcome, allowed, remaining, resetMs, retryAfterMs, violated };
+}
+
+/** A MemoryStore limiter and a RedisStore limiter on one injected clock and one name. */
+function twins(policies: readonly RateLimitPolicy[], clock: () => number) {
+  const name = uniqueName('eq');
+  const memoryStore = new MemoryStore({ now: clock });
+  const memory = createRateLimiter({ name, policies, store: memoryStore, now: clock, registry: new Registry() });
+  const { limiter: remote, events } = redisLimiter({ name, policies, now: clock });
+  /** Runs one decision through both and checks they agree, decision and stored state. */
+  async function step(key: string, cost: number): Promise<RateLimitDecision> {
+    const fromMemory = await memory.consume(key, cost);
+    const fromRedis = await remote.consume(key, cost);
+    expect(fromRedis.source).toBe('store');
+    expect(fromRedis).toEqual(fromMemory);
+    // The state itself, not only what is read off it: "at level₀ level₁ …".
+    const full = redisKey(name, key);
+    const memoryState = memoryStore.consume(full, memory.policies, 0).state.join(' ');
+    expect(await redis.get(full)).toBe(memoryState);
+    return fromRedis;
+  }
+  return { name, memory, remote, events, step };
+}
+
+describe('RedisStore decides exactly as MemoryStore', () => {
+  it('a scripted sequence: costs 0, 1, >1, > burst; two policies; partial refills, exact-ms edges, a clock going backwards', async () => {
+    const T0 = 1_700_000_000_000;
+    let t = T0;
+    const { name, remote, memory, events, step } = twins(BURST_AND_HOUR, () => t);
+    // Units (policy.ts): burst — a token is 1 000 units, +10 a ms, capacity 10 000;
+    // hour — a token is 3 600 000 units, +100 a ms, capacity 360 000 000.
+    type Expected = ReturnType<typeof summary>;
+    const allowed = (remaining: number, resetMs: number): Expected => ({ outcome: 'allowed', allowed: true, remaining, resetMs, retryAfterMs: 0, violated: [] });
+    const limited = (remaining: number, resetMs: number, retryAfterMs: number, violated: string[]): Expected => ({ outcome: 'limited', allowed: false, remaining, resetMs, retryAfterMs, violated });
+    const script: [offset: number, cost: number, expected?: Expected][] = [
+      [0, 0, allowed(10, 0)], // a peek at a new key: full, nothing charged
+      [0, 1, allowed(9, 36_000)], // burst 9 000 (reset 100 ms), hour 356 400 000 (reset 36 s)
+      [0, 4, allowed(5, 180_000)], // burst 5 000, hour 342 000 000
+      [0, 6, limited(5, 180_000, 100, ['burst'])], // 5 000 < 6 000: nothing charged
+      [99, 6, limited(5, 179_901, 1, ['burst'])], // 5 990: one millisecond short
+      [100, 6, allowed(0, 395_900)], // exactly 6 000: burst 0, hour 320 410 000
+      [100, 11, { outcome: 'cost_exceeds_burst', allowed: false, remaining: 0, resetMs: 395_900, retryAfterMs: Number.POSITIVE_INFINITY, violated: ['burst'] }],
+      [100, 1, limited(0, 395_900, 100, ['burst'])],
+      [50, 1, limited(0, 395_900, 100, ['burst'])], // the clock went back 50 ms: no refill
+      [150, 1, limited(0, 395_850, 50, ['burst'])], // 50 ms after `at` = +100 (not +50): 500 units
+      [200, 1, allowed(0, 431_800)], // burst 1 000 → 0, hour 316 820 000
+      [10_200, 10, allowed(0, 781_800)], // idle 10 s: burst capped at full; hour 281 820 000
+      [11_200, 10], [12_200, 10], [13_200, 10], [14_200, 10], [15_200, 10], [16_200, 10],
+      [17_200, 10, allowed(0, 3_294_800)], // hour 30 520 000 (8 tokens)
+      [18_200, 10, limited(8, 3_293_800, 53_800, ['hour'])], // burst full again; hour 30 620 000 < 36 000 000
+      [18_200, 8, allowed(0, 3_581_800)], // hour 1 820 000, burst 2 000
+      [35_999, 1, limited(0, 3_564_001, 1, ['hour'])], // hour 3 599 900: one millisecond short
+      [36_000, 1, allowed(0, 3_600_000)], // hour exactly 3 600 000 → 0
+      [0, 0, allowed(0, 3_600_000)], // 36 s back in time: a peek, nothing refilled
+      [3_636_000, 0, allowed(10, 0)], // exactly one full refill after `at`: all full
+      [3_636_000, 10, allowed(0, 360_000)],
+    ];
+    for (const [offset, cost, expected] of script) {
+      t = T0 + offset;
+      const decision = await step('alice', cost);
+      if (expected !== undefined) expect(summary(decision), `t=T0+${offset} cost=${cost}`).toEqual(expected);
+      if (offset === 50) {
+        // `at` stayed where it was when the clock went back.
+        expect(await redis.get(redisKey(name, 'alice'))).toMatch(new RegExp(`^${T0 + 100} `));
+      }
+    }
+    // Another key is independent; reset() forgets a key in both.
+    expect(summary(await step('bob', 3))).toEqual(allowed(7, 108_000));
+    await memory.reset('alice');
+    await remote.reset('alice');
+    expect(await redis.exists(redisKey(name, 'alice'))).toBe(0);
+    expect(summary(await step('alice', 1))).toEqual(allowed(9, 36_000));
+    expect(events).toEqual([]);
+  });
+
+  it('a long pseudo-random sequence over three policies (burst ≠ limit, capacities near 2^53), two keys, clock jumps both ways', async () => {
+    const policies: RateLimitPolicy[] = [
+      { name: 'sec', limit: 3, windowMs: 1_000, burst: 5 },
+      { name: 'min', limit: 20, windowMs: 60_000, burst: 30 },
+      // 1 000 000 × 9 000 000 000 = 9e15 units: exact integers only if nothing is rounded or printed as 9e+15.
+      { name: 'huge', limit: 1_000_000, windowMs: 9_000_000_000, burst: 1_000_000 },
+    ];
+    let t = 1_600_000_000_000;
+    const { remote, memory, events, step } = twins(policies, () => t);
+    let seed = 0x2f6b_1a3d;
+    const random = (n: number): number => {
+      // mulberry32: the same sequence on every run.
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) % n;
+    };
+    const steps = [-2_000, -1, 0, 0, 0, 1, 1, 7, 99, 100, 333, 334, 1_000, 1_999, 3_001, 61_000];
+    const costs = [0, 1, 1, 1, 1, 2, 3, 5, 6, 30, 31, 999_999];
+    const outcomes = new Map<string, number>();
+    for (let i = 0; i < 300; i++) {
+      t += steps[random(steps.length)]!;
+      const key = random(3) === 0 ? 'k2' : 'k1';
+      if (random(60) === 0) {
+        await memory.reset(key);
+        await remote.reset(key);
+        continue;
+      }
+      const decision = await step(key, costs[random(costs.length)]!);
+      outcomes.set(decision.outcome, (outcomes.get(decision.outcome) ?? 0) + 1);
+    }
+    // The sequence really went through every kind of decision.
+    expect([...outcomes.keys()].sort()).toEqual(['allowed', 'cost_exceeds_burst', 'limited']);
+    expect(events).toEqual([]);
+  });
+});
+
+describe('the server clock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function serverMs(): Promise<number> {
+    const [seconds, micros] = (await redis.time()).map(Number) as [number, number];
+    return seconds * 1000 + Math.floor(micros / 1000);
+  }
+
+  it('without `now`, a decision is stamped with Redis TIME, not the app clock', async () => {
+    // The app's clock (Date.now, also the limiter's default clock) says 2001.
+    vi.setSystemTime(new Date('2001-02-03T04:05:06.000Z'));
+    expect(Date.now()).toBe(981_173_106_000);
+    const name = uniqueName('clock');
+    const { limiter } = redisLimiter({ name, policies: BURST_AND_HOUR });
+    const before = await serverMs();
+    const decision = await limiter.consume('k');
+    const after = await serverMs();
+    expect(summary(decision)).toEqual({ outcome: 'allowed', allowed: true, remaining: 9, resetMs: 36_000, retryAfterMs: 0, violated: [] });
+    const [at, ...levels] = (await redis.get(redisKey(name, 'k')))!.split(' ').map(Number);
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(after);
+    expect(levels).toEqual([9_000, 356_400_000]);
+  });
+
+  it('refills by the time elapsed on the server since `at`, and never for an `at` ahead of the server', async () => {
+    const name = uniqueName('clock');
+    const { limiter } = redisLimiter({ name, policies: BURST_AND_HOUR });
+    const key = redisKey(name, 'k');
+    const now = await serverMs();
+    // Both buckets emptied an hour ago (server time): both are full again.
+    await redis.set(key, `${now - 3_600_000} 0 0`, 'PX', 3_600_000);
+    expect(summary(await limiter.consume('k'))).toEqual({ outcome: 'allowed', allowed: true, remaining: 9, resetMs: 36_000, retryAfterMs: 0, violated: [] });
+    expect(Number((await redis.get(key))!.split(' ')[0])).toBeGreaterThanOrEqual(now);
+
+    // Emptied "an hour from now": a clock that went back refills nothing and `at` stays.
+    await redis.set(key, `${now + 3_600_000} 0 0`, 'PX', 3_600_000);
+    expect(summary(await limiter.consume('k'))).toEqual({ outcome: 'limited', allowed: false, remaining: 0, resetMs: 3_600_000, retryAfterMs: 36_000, violated: ['burst', 'hour'] });
+    expect(await redis.get(key)).toBe(`${now + 3_600_000} 0 0`);
+  });
+});
+
+describe('the key', () => {
+  it('is ward:rl:{<name>:<key>}, one per limiter and key, nothing else written', async () => {
+    const name = uniqueName('key');
+    const { limiter } = redisLimiter({ name, policies: BURST_AND_HOUR });
+    await limiter.consume('user:42');
+    await limiter.consume('ip:2001:db8::/64');
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${name}*`, 'COUNT', 10_000);
+      cursor = next;
+      found.push(...keys);
+    } while (cursor !== '0');
+    expect(found.sort()).toEqual([`ward:rl:{${name}:ip:2001:db8::/64}`, `ward:rl:{${name}:user:42}`]);
+    expect(await redis.type(`ward:rl:{${name}:user:42}`)).toBe('string');
+
+    const prefixed = redisLimiter({ name, policies: BURST_AND_HOUR, keyPrefix: 'app1:' }).limiter;
+    await prefixed.consume('user:42');
+    expect(await redis.exists(`app1:{${name}:user:42}`)).toBe(1);
+  });
+
+  it('expires after the slowest policy’s full refill, refreshed by every decision (allowed, refused, peek)', async () => {
+    const name = uniqueName('ttl');
+    // Full refill: 'sec' 1 000 ms, 'hour' 3 600 000 ms (the slowest, listed in the middle), 'min' 30×60 000/10 = 180 000 ms.
+    const policies: RateLimitPolicy[] = [
+      { name: 'sec', limit: 10, windowMs: 1_000 },
+      { name: 'hour', limit: 100, windowMs: 3_600_000 },
+      { name: 'min', limit: 10, windowMs: 60_000, burst: 30 },
+    ];
+    // An injected clock: no refill between the decisions, whatever the machine's load.
+    const { limiter } = redisLimiter({ name, policies, now: () => 1_000_000 });
+    const key = redisKey(name, 'k');
+    await limiter.consume('k', 10);
+    const pttl = await redis.pttl(key);
+    expect(pttl).toBeGreaterThan(180_000);
+    expect(pttl).toBeLessThanOrEqual(3_600_000);
+    for (const cost of [1, 0]) {
+      // cost 1: refused ('sec' is empty); cost 0: a peek. Both rewrite the key with its full TTL.
+      await redis.pexpire(key, 5_000);
+      const decision = await limiter.consume('k', cost);
+      expect(decision.outcome).toBe(cost === 0 ? 'allowed' : 'limited');
+      expect(await redis.pttl(key)).toBeGreaterThan(180_000);
+    }
+  });
+
+  it('holds "at level…" as plain integers, exact near 2^53 (never 9e+15)', async () => {
+    const name = uniqueName('value');
+    const t = 1_700_000_000_123;
+    const { limiter } = redisLimiter({
+      name,
+      policies: [...BURST_AND_HOUR, { name: 'huge', limit: 1_000_000, windowMs: 9_000_000_000, burst: 1_000_000 }],
+      now: () => t,
+    });
+    const decision = await limiter.consume('k', 3);
+    expect(decision.remaining).toBe(7);
+    // burst 10 000 − 3×1 000; hour 360 000 000 − 3×3 600 000; huge 9e15 − 3×9e9.
+    expect(await redis.get(redisKey(name, 'k'))).toBe('1700000000123 7000 349200000 8999973000000000');
+    expect(decision.policies.map((p) => p.remaining)).toEqual([7, 97, 999_997]);
+  });
+
+  it('a value written for other policies, or not ours, counts as full buckets', async () => {
+    const name = uniqueName('foreign');
+    const t = 5_000_000;
+    const two = redisLimiter({ name, policies: BURST_AND_HOUR, now: () => t }).limiter;
+    expect((await two.consume('k', 10)).remaining).toBe(0);
+    // Same name, one policy now (a redeploy): the 2-policy state is not read as a 1-policy one.
+    const one = redisLimiter({ name, policies: [{ name: 'burst', limit: 10, windowMs: 1_000 }], now: () => t }).limiter;
+    expect((await one.consume('k')).remaining).toBe(9);
+    expect(await redis.get(redisKey(name, 'k'))).toBe(`${t} 9000`);
+    await redis.set(redisKey(name, 'k'), 'not a bucket');
+    expect((await one.consume('k')).remaining).toBe(9);
+    expect(await redis.get(redisKey(name, 'k'))).toBe(`${t} 9000`);
+  });
+});
+
+/** `calls=` of a command in INFO commandstats (0 when it never ran). */
+async function commandCalls(client: Redis, command: string): Promise<number> {
+  const info = await client.info('commandstats');
+  const match = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info);
+  return match === null ? 0 : Number(match[1]);
+}
+
+describe('NOSCRIPT (a server that lost its script cache)', () => {
+  let server: PrivateRedis;
+  let client: Redis;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    client = await connect(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  });
+  afterAll(async () => {
+    client.disconnect();
+    await server.close();
+  });
+
+  it('falls back to EVAL on that same call, then uses EVALSHA again', async () => {
+    const { limiter, events } = redisLimiter({ name: uniqueName('noscript'), policies: [{ name: 'p', limit: 100, windowMs: 3_600_000 }], client, now: () => 1_000 });
+    await client.config('RESETSTAT');
+    const calls = async (): Promise<[number, number]> => [await commandCalls(client, 'evalsha'), await commandCalls(client, 'eval')];
+
+    // A fresh server never saw the script.
+    expect((await limiter.consume('k')).remaining).toBe(99);
+    expect(await calls()).toEqual([1, 1]);
+    expect((await limiter.consume('k')).remaining).toBe(98);
+    expect(await calls()).toEqual([2, 1]);
+
+    await client.script('FLUSH');
+    expect((await limiter.consume('k')).remaining).toBe(97); // the bucket survived; only the script was lost
+    expect(await calls()).toEqual([3, 2]);
+    expect((await limiter.consume('k')).remaining).toBe(96);
+    expect(await calls()).toEqual([4, 2]);
+
+    // Many calls in flight when the cache is lost: every one falls back once, none fails or double-charges.
+    await client.script('FLUSH');
+    const decisions = await Promise.all(Array.from({ length: 20 }, () => limiter.consume('k')));
+    expect(decisions.map((d) => d.outcome)).toEqual(Array(20).fill('allowed'));
+    expect(decisions.map((d) => d.remaining).sort((a, b) => b - a)).toEqual(Array.from({ length: 20 }, (_, i) => 95 - i));
+    expect(await calls()).toEqual([24, 22]);
+    expect(events).toEqual([]);
+  });
+});
+
+describe('concurrency: four app servers, one bucket', () => {
+  it.each([
+    ['plain clients', {}],
+    ['auto-pipelining clients', { enableAutoPipelining: true }],
+  ] as [string, RedisOptions][])('2 000 concurrent decisions against capacity 100 through 4 %s allow exactly 100', async (_label, options) => {
+    const url = inject('redisUrl');
+    const clients = await Promise.all([0, 1, 2, 3].map(() => connect(url, options)));
+    cleanup.push(() => clients.forEach((c) => c.disconnect()));
+    const name = uniqueName('fleet');
+    // One token a day comes back: no refill can happen during the test on the server's clock.
+    const policies: RateLimitPolicy[] = [{ name: 'daily', limit: 100, windowMs: 86_400_000 }];
+    const fleet = clients.map((client) => redisLimiter({ name, policies, client }).limiter);
+    const decisions = await Promise.all(Array.from({ length: 2_000 }, (_, i) => fleet[i % 4]!.consume('shared')));
+    const byOutcome = new Map<string, number>();
+    for (const d of decisions) byOutcome.set(`${d.outcome}/${d.source}`, (byOutcome.get(`${d.outcome}/${d.source}`) ?? 0) + 1);
+    expect(Object.fromEntries(byOutcome)).toEqual({ 'allowed/store': 100, 'limited/store': 1_900 });
+    // Every allowed decision saw a distinct remaining count: no two paid for the same token.
+    const remaining = decisions.filter((d) => d.allowed).map((d) => d.remaining).sort((a, b) => a - b);
+    expect(remaining).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect((await fleet[2]!.consume('shared', 0)).remaining).toBe(0);
+  });
+});
