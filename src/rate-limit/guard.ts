@@ -8,7 +8,7 @@
  * cleared as soon as it settles.
  */
 import { StoreTimeoutError, StoreUnavailableError } from './errors.js';
-import type { CompiledPolicy } from './policy.js';
+import { type CompiledPolicies, stateLength } from './policy.js';
 import type { RateLimitStore, StoreDecision } from './store.js';
 
 /** How the store's health changed, as told to `onStoreEvent`. */
@@ -55,7 +55,7 @@ export class StoreGuard {
   }
 
   /** One guarded decision: the store's answer, or a rejection with a store error. */
-  consume(key: string, policies: readonly CompiledPolicy[], cost: number): StoreDecision | Promise<StoreDecision> {
+  consume(key: string, policies: CompiledPolicies, cost: number): StoreDecision | Promise<StoreDecision> {
     if (this.#state !== CLOSED) {
       if (this.#state === HALF_OPEN || this.#s.now() < this.#openUntil) {
         this.#s.onFailure('breaker_open');
@@ -71,8 +71,8 @@ export class StoreGuard {
       return Promise.reject(error);
     }
     // A custom store may answer through a thenable that is not a native Promise.
-    if (answer instanceof Promise || isThenable(answer)) return this.#bounded(Promise.resolve(answer), policies.length);
-    if (!isDecision(answer, policies.length)) return Promise.reject(this.#garbage());
+    if (answer instanceof Promise || isThenable(answer)) return this.#bounded(Promise.resolve(answer), stateLength(policies));
+    if (!isDecision(answer, stateLength(policies))) return Promise.reject(this.#garbage());
     this.#succeeded();
     return answer;
   }
@@ -84,7 +84,7 @@ export class StoreGuard {
     return error;
   }
 
-  #bounded(answer: Promise<unknown>, policies: number): Promise<StoreDecision> {
+  #bounded(answer: Promise<unknown>, length: number): Promise<StoreDecision> {
     const timeoutMs = this.#s.timeoutMs;
     return new Promise<StoreDecision>((resolve, reject) => {
       let settled = false;
@@ -100,7 +100,7 @@ export class StoreGuard {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          if (!isDecision(decision, policies)) {
+          if (!isDecision(decision, length)) {
             reject(this.#garbage());
             return;
           }
@@ -156,11 +156,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** `{ allowed: boolean, state: [at, level…] }` with one finite number per policy after `at`. */
-function isDecision(answer: unknown, policies: number): answer is StoreDecision {
+/** `{ allowed: boolean, state }` with `length` finite numbers in the state. */
+function isDecision(answer: unknown, length: number): answer is StoreDecision {
   if (typeof answer !== 'object' || answer === null) return false;
   const { allowed, state } = answer as { allowed?: unknown; state?: unknown };
-  if (typeof allowed !== 'boolean' || !Array.isArray(state) || state.length !== policies + 1) return false;
+  if (typeof allowed !== 'boolean' || !Array.isArray(state) || state.length !== length) return false;
   for (let i = 0; i < state.length; i++) if (!Number.isFinite(state[i])) return false;
   return true;
 }

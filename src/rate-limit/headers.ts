@@ -14,14 +14,14 @@
  * Policy names are restricted (policy.ts) to characters an sf-string needs
  * no escaping for.
  */
-import type { CompiledPolicy } from './policy.js';
+import type { CompiledPolicies } from './policy.js';
 import type { RateLimitDecision } from './limiter.js';
 
 export const RATELIMIT_POLICY = 'RateLimit-Policy';
 export const RATELIMIT = 'RateLimit';
 
 /** `RateLimit-Policy`, the same on every response of a limiter. */
-export function policyField(policies: readonly CompiledPolicy[]): string {
+export function policyField(policies: CompiledPolicies): string {
   return policies.map((p) => `"${p.name}";q=${p.limit};w=${p.windowSec}`).join(', ');
 }
 

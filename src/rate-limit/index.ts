@@ -16,7 +16,7 @@ export { createRateLimiter, type RateLimitDecision, type RateLimiter, type RateL
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { RedisStore, type RedisScriptClient, type RedisStoreOptions } from './redis-store.js';
 export type { RateLimitStore, StoreDecision } from './store.js';
-export type { CompiledPolicy, RateLimitPolicy } from './policy.js';
+export type { CompiledPolicies, CompiledPolicy, RateLimitPenalty, RateLimitPolicy } from './policy.js';
 export type { PolicyResult, BucketState } from './token-bucket.js';
 export type { StoreEvent, StoreFailure } from './guard.js';
 export type { FailureMode, RateLimiterOptions, StoreBreakerOptions } from './options.js';

@@ -10,9 +10,9 @@ import { storeKey } from './keys.js';
 import { MemoryStore } from './memory-store.js';
 import { rateLimitMetrics } from './metrics.js';
 import { type RateLimiterOptions, resolveLimiterOptions, type FailureMode } from './options.js';
-import type { CompiledPolicy } from './policy.js';
+import type { CompiledPolicies } from './policy.js';
 import type { StoreDecision } from './store.js';
-import { type PolicyResult, policyResults } from './token-bucket.js';
+import { type PolicyResult, blockedUntil, policyResults } from './token-bucket.js';
 
 /** How a decision came out. */
 export type RateLimitOutcome =
@@ -22,6 +22,8 @@ export type RateLimitOutcome =
   | 'limited'
   /** The cost is above some policy's burst: no wait will ever let it through. */
   | 'cost_exceeds_burst'
+  /** The key is in its penalty block (`penalty`): refused whatever its buckets hold. */
+  | 'blocked'
   /** The store failed and `failureMode: 'open'` let the request through undecided. */
   | 'failed_open'
   /** The store failed and `failureMode: 'closed'` refuses it (a 503, never a 429). */
@@ -54,7 +56,7 @@ export interface RateLimitDecision {
 export interface RateLimiter {
   /** The limiter's name: its key namespace and its `limiter` metric label. */
   readonly name: string;
-  readonly policies: readonly CompiledPolicy[];
+  readonly policies: CompiledPolicies;
   readonly failureMode: FailureMode;
   /**
    * Decides `cost` tokens (default 1) for `key` — any string identifying
@@ -82,7 +84,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   });
   const fallback = failureMode === 'memory' ? new MemoryStore({ max: config.fallbackMax, now: config.now }) : undefined;
 
-  function decided(answer: StoreDecision, cost: number, source: 'store' | 'fallback', list: readonly CompiledPolicy[], error?: unknown): RateLimitDecision {
+  function decided(answer: StoreDecision, cost: number, source: 'store' | 'fallback', list: CompiledPolicies, error?: unknown): RateLimitDecision {
     const results = policyResults(answer.state, list, cost);
     let remaining = Number.POSITIVE_INFINITY;
     let resetMs = 0;
@@ -99,7 +101,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         if (cost > list[p]!.burst) tooBig = true;
       }
     }
-    const outcome: RateLimitOutcome = answer.allowed ? 'allowed' : tooBig ? 'cost_exceeds_burst' : 'limited';
+    // The state's `at` is the decision's time on the store's clock.
+    const blockedMs = answer.allowed ? 0 : blockedUntil(answer.state, list) - answer.state[0]!;
+    if (blockedMs > retryAfterMs) retryAfterMs = blockedMs;
+    const outcome: RateLimitOutcome = answer.allowed ? 'allowed' : tooBig ? 'cost_exceeds_burst' : blockedMs > 0 ? 'blocked' : 'limited';
     metrics.decision(outcome, source);
     return { allowed: answer.allowed, outcome, source, cost, policies: results, violated, remaining, resetMs, retryAfterMs: answer.allowed ? 0 : retryAfterMs, error };
   }

@@ -7,7 +7,7 @@
  * new key) and a few integer operations.
  */
 import { LRUCache } from 'lru-cache';
-import { integerIn, type CompiledPolicy } from './policy.js';
+import { type CompiledPolicies, integerIn, keepMs, stateLength } from './policy.js';
 import type { RateLimitStore, StoreDecision } from './store.js';
 import { type BucketState, consumeState, fullState } from './token-bucket.js';
 
@@ -42,11 +42,11 @@ export class MemoryStore implements RateLimitStore {
     return this.#cache.size;
   }
 
-  consume(key: string, policies: readonly CompiledPolicy[], cost: number): StoreDecision {
+  consume(key: string, policies: CompiledPolicies, cost: number): StoreDecision {
     // Whole milliseconds, as in Redis: both stores decide alike whatever the clock returns.
     const now = Math.floor(this.#now());
     let state = this.#cache.get(key);
-    if (state === undefined || state.length !== policies.length + 1) {
+    if (state === undefined || state.length !== stateLength(policies)) {
       state = fullState(policies, now);
       this.#cache.set(key, state, { ttl: keepMs(policies) });
     }
@@ -62,11 +62,4 @@ export class MemoryStore implements RateLimitStore {
   clear(): void {
     this.#cache.clear();
   }
-}
-
-/** How long a key must be kept: until its slowest bucket would be full from empty. */
-function keepMs(policies: readonly CompiledPolicy[]): number {
-  let ms = 1;
-  for (const policy of policies) if (policy.fullRefillMs > ms) ms = policy.fullRefillMs;
-  return ms;
 }

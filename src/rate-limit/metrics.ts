@@ -9,7 +9,7 @@
 import { type MetricsRegistry, wardCounter, wardHistogram } from '@ward/metrics';
 import type { StoreFailure } from './guard.js';
 
-type Outcome = 'allowed' | 'limited' | 'cost_exceeds_burst' | 'failed_open' | 'failed_closed';
+type Outcome = 'allowed' | 'limited' | 'cost_exceeds_burst' | 'blocked' | 'failed_open' | 'failed_closed';
 type Source = 'store' | 'fallback' | 'none';
 
 export interface LimiterMetrics {
@@ -20,7 +20,7 @@ export interface LimiterMetrics {
   latency(seconds: number): void;
 }
 
-const OUTCOMES: readonly Outcome[] = ['allowed', 'limited', 'cost_exceeds_burst', 'failed_open', 'failed_closed'];
+const OUTCOMES: readonly Outcome[] = ['allowed', 'limited', 'cost_exceeds_burst', 'blocked', 'failed_open', 'failed_closed'];
 const SOURCES: readonly Source[] = ['store', 'fallback', 'none'];
 const FAILURES: readonly StoreFailure[] = ['error', 'timeout', 'breaker_open'];
 

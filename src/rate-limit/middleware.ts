@@ -120,6 +120,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   const described = {
     limiter: limiter.name,
     policies: limiter.policies.map((p) => ({ name: p.name, limit: p.limit, windowMs: p.windowMs, burst: p.burst })),
+    penalty: limiter.policies.penalty ?? null,
     failureMode: limiter.failureMode,
     identity: options.key === undefined ? 'user id, else client ip' : 'custom key',
     ipv6Subnet,
@@ -155,10 +156,11 @@ function refusal(decision: RateLimitDecision, limiter: string): HttpError {
       extensions: { 'violated-policies': decision.violated },
     });
   }
+  const why = decision.outcome === 'blocked' ? 'Blocked after repeated refusals' : `Rate limit exceeded (${decision.violated.join(', ')})`;
   return new HttpError(429, {
     code: 'RATE_LIMITED',
     title: 'Too Many Requests',
-    detail: `Rate limit exceeded (${decision.violated.join(', ')}); retry after ${seconds(decision.retryAfterMs)} s`,
+    detail: `${why}; retry after ${seconds(decision.retryAfterMs)} s`,
     headers: { 'Retry-After': String(seconds(decision.retryAfterMs)) },
     extensions: { limiter, 'violated-policies': decision.violated },
   });

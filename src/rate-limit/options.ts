@@ -10,7 +10,7 @@ import { type MetricsRegistry, type WardMetricsOptions, resolveMetricsOptions } 
 import type { StoreEvent } from './guard.js';
 import { keyPrefix, KEY_DELIMITER } from './keys.js';
 import { MemoryStore } from './memory-store.js';
-import { type CompiledPolicy, type RateLimitPolicy, compilePolicies, compilePolicy, integerIn } from './policy.js';
+import { type CompiledPolicies, type RateLimitPenalty, type RateLimitPolicy, compilePolicies, compilePolicy, integerIn, withPenalty } from './policy.js';
 import type { RateLimitStore } from './store.js';
 
 /**
@@ -33,6 +33,12 @@ export interface StoreBreakerOptions {
 export interface RateLimiterOptions extends WardMetricsOptions {
   /** The limits decided together on every request; the strictest refuses. At least one, at most 16. Required. */
   policies: readonly RateLimitPolicy[];
+  /**
+   * A penalty box: after `after` refusals in a row, the key is refused
+   * outright for `blockMs` (outcome `blocked`), whatever its buckets hold.
+   * Default: none.
+   */
+  penalty?: RateLimitPenalty;
   /**
    * The limiter's name: its key namespace (`ward:rl:{<name>:<key>}`) and
    * its `limiter` metric label. 1–64 characters of `A–Z a–z 0–9 _ - .`;
@@ -78,11 +84,11 @@ export interface RateLimiterOptions extends WardMetricsOptions {
 
 export interface ResolvedLimiterOptions {
   readonly name: string;
-  readonly policies: readonly CompiledPolicy[];
+  readonly policies: CompiledPolicies;
   readonly store: RateLimitStore;
   readonly keyPrefix: string;
   readonly failureMode: FailureMode;
-  readonly fallbackPolicies: readonly CompiledPolicy[];
+  readonly fallbackPolicies: CompiledPolicies;
   readonly fallbackMax: number;
   readonly storeTimeoutMs: number;
   readonly breaker: { readonly failures: number; readonly openMs: number };
@@ -96,7 +102,7 @@ const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const MODES: readonly FailureMode[] = ['open', 'closed', 'memory'];
 
 export const LIMITER_OPTION_NAMES: readonly string[] = [
-  'policies', 'name', 'store', 'keyPrefix', 'failureMode', 'fallbackShare', 'fallbackMax',
+  'policies', 'penalty', 'name', 'store', 'keyPrefix', 'failureMode', 'fallbackShare', 'fallbackMax',
   'storeTimeoutMs', 'breaker', 'onStoreEvent', 'now', 'registry', 'prefix',
 ];
 
@@ -104,7 +110,7 @@ export function resolveLimiterOptions(options: RateLimiterOptions, where = 'crea
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${where} needs an options object such as { policies: [{ name: 'default', limit: 100, windowMs: 60_000 }] }, got ${describeValue(options)}`);
   }
-  const policies = compilePolicies(options.policies, `${where}.policies`);
+  const policies = compilePolicies(options.policies, `${where}.policies`, options.penalty, `${where}.penalty`);
   const name = options.name ?? 'default';
   if (typeof name !== 'string' || !NAME.test(name) || name.includes(KEY_DELIMITER)) {
     throw new TypeError(`${where}.name must be 1–64 characters of A–Z a–z 0–9 _ - ., got ${describeValue(name)}`);
@@ -141,10 +147,12 @@ export function resolveLimiterOptions(options: RateLimiterOptions, where = 'crea
   const fallbackPolicies =
     share === 1
       ? policies
-      : Object.freeze(
+      : withPenalty(
           policies.map((p, i) =>
             compilePolicy({ name: p.name, windowMs: p.windowMs, limit: Math.max(1, Math.floor(p.limit * share)), burst: Math.max(1, Math.floor(p.burst * share)) }, `${where}.policies[${i}] × fallbackShare`),
           ),
+          policies.penalty,
+          `${where}.penalty`,
         );
   return {
     name,

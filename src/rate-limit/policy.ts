@@ -51,6 +51,17 @@ export interface CompiledPolicy {
   readonly windowSec: number;
 }
 
+/** A penalty box: after `after` refusals in a row, a key is refused outright for `blockMs`. */
+export interface RateLimitPenalty {
+  /** Consecutive refusals that start the block: an integer from 1 to 1 000. Required. */
+  after: number;
+  /** How long the block lasts, in milliseconds: an integer from 1 to 31 536 000 000. Required. */
+  blockMs: number;
+}
+
+/** The policies of a limiter, decided together, with its penalty if it has one. */
+export type CompiledPolicies = readonly CompiledPolicy[] & { readonly penalty?: Readonly<RateLimitPenalty> };
+
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const MAX_TOKENS = 1_000_000_000;
 const MAX_WINDOW_MS = 31_536_000_000;
@@ -90,8 +101,8 @@ export function compilePolicy(policy: RateLimitPolicy, where: string): CompiledP
   });
 }
 
-/** Checks a non-empty list of policies with unique names. */
-export function compilePolicies(policies: readonly RateLimitPolicy[], where = 'policies'): readonly CompiledPolicy[] {
+/** Checks a non-empty list of policies with unique names, and the penalty. */
+export function compilePolicies(policies: readonly RateLimitPolicy[], where = 'policies', penalty?: RateLimitPenalty, penaltyWhere = 'penalty'): CompiledPolicies {
   if (!Array.isArray(policies) || policies.length === 0) {
     throw new TypeError(`${where} must be a non-empty array of { name, limit, windowMs, burst? }, got ${describeValue(policies)}`);
   }
@@ -102,7 +113,32 @@ export function compilePolicies(policies: readonly RateLimitPolicy[], where = 'p
     if (names.has(policy.name)) throw new RangeError(`${where}: the name "${policy.name}" is used twice; policy names must be unique`);
     names.add(policy.name);
   }
-  return Object.freeze(compiled);
+  return withPenalty(compiled, penalty, penaltyWhere);
+}
+
+/** `policies` (compiled) frozen with `penalty` (checked) attached. */
+export function withPenalty(policies: readonly CompiledPolicy[], penalty: RateLimitPenalty | undefined, where: string): CompiledPolicies {
+  const list = [...policies] as CompiledPolicy[] & { penalty?: Readonly<RateLimitPenalty> };
+  if (penalty !== undefined) {
+    if (typeof penalty !== 'object' || penalty === null) throw new TypeError(`${where} must be an object { after, blockMs }, got ${describeValue(penalty)}`);
+    for (const key of Object.keys(penalty)) if (key !== 'after' && key !== 'blockMs') throw new TypeError(`${where}.${key} is not a penalty option (known: after, blockMs)`);
+    integerIn(`${where}.after`, penalty.after, 1, 1_000);
+    integerIn(`${where}.blockMs`, penalty.blockMs, 1, MAX_WINDOW_MS);
+    list.penalty = Object.freeze({ after: penalty.after, blockMs: penalty.blockMs });
+  }
+  return Object.freeze(list);
+}
+
+/** Length of a key's state: `[at, level…]`, plus `[strikes, blockedUntil]` with a penalty. */
+export function stateLength(policies: CompiledPolicies): number {
+  return policies.length + (policies.penalty === undefined ? 1 : 3);
+}
+
+/** How long a key must be kept: until its slowest bucket would be full from empty, and its block is over. */
+export function keepMs(policies: CompiledPolicies): number {
+  let ms = policies.penalty?.blockMs ?? 1;
+  for (const policy of policies) if (policy.fullRefillMs > ms) ms = policy.fullRefillMs;
+  return ms;
 }
 
 export function integerIn(what: string, value: unknown, min: number, max: number): asserts value is number {

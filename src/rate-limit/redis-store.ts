@@ -11,7 +11,7 @@
  * otherwise hold it until reconnection). Timeouts, fallbacks and the
  * breaker around the store are the limiter's (guard.ts).
  */
-import type { CompiledPolicy } from './policy.js';
+import { type CompiledPolicies, keepMs, stateLength } from './policy.js';
 import { TOKEN_BUCKET_LUA, TOKEN_BUCKET_SHA } from './redis-script.js';
 import type { RateLimitStore, StoreDecision } from './store.js';
 import type { BucketState } from './token-bucket.js';
@@ -48,7 +48,7 @@ export class RedisStore implements RateLimitStore {
   readonly #client: RedisScriptClient;
   readonly #now: (() => number) | undefined;
   /** The constant tail of ARGV per policy list (keep ms, then 4 numbers a policy). */
-  readonly #argv = new WeakMap<readonly CompiledPolicy[], (string | number)[]>();
+  readonly #argv = new WeakMap<CompiledPolicies, (string | number)[]>();
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('RedisStore needs { client: an ioredis Redis or Cluster instance }');
@@ -61,7 +61,7 @@ export class RedisStore implements RateLimitStore {
     this.#now = options.now;
   }
 
-  async consume(key: string, policies: readonly CompiledPolicy[], cost: number): Promise<StoreDecision> {
+  async consume(key: string, policies: CompiledPolicies, cost: number): Promise<StoreDecision> {
     const client = this.#client;
     const status = client.status;
     if (status !== undefined && status !== 'ready') {
@@ -77,23 +77,19 @@ export class RedisStore implements RateLimitStore {
       if (!isNoScript(error)) throw error;
       reply = await client.eval(TOKEN_BUCKET_LUA, 1, ...args);
     }
-    return decision(reply, policies.length);
+    return decision(reply, stateLength(policies));
   }
 
   async reset(key: string): Promise<void> {
     await this.#client.del(key);
   }
 
-  #tail(policies: readonly CompiledPolicy[]): (string | number)[] {
+  #tail(policies: CompiledPolicies): (string | number)[] {
     let tail = this.#argv.get(policies);
     if (tail === undefined) {
-      let keepMs = 1;
-      tail = [0];
-      for (const p of policies) {
-        if (p.fullRefillMs > keepMs) keepMs = p.fullRefillMs;
-        tail.push(p.unitsPerToken, p.unitsPerMs, p.capacityUnits, p.fullRefillMs);
-      }
-      tail[0] = keepMs;
+      const penalty = policies.penalty;
+      tail = [keepMs(policies), penalty?.after ?? 0, penalty?.blockMs ?? 0];
+      for (const p of policies) tail.push(p.unitsPerToken, p.unitsPerMs, p.capacityUnits, p.fullRefillMs);
       this.#argv.set(policies, tail);
     }
     return tail;
@@ -104,9 +100,9 @@ function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 
-/** The script's reply `[allowed, at, level…]`, checked: anything else is a store failure, never a decision. */
-function decision(reply: unknown, policies: number): StoreDecision {
-  if (!Array.isArray(reply) || reply.length !== policies + 2 || !reply.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+/** The script's reply `[allowed, ...state]`, checked: anything else is a store failure, never a decision. */
+function decision(reply: unknown, length: number): StoreDecision {
+  if (!Array.isArray(reply) || reply.length !== length + 1 || !reply.every((v) => typeof v === 'number' && Number.isFinite(v))) {
     throw new StoreUnavailableError('the Redis script answered something other than [allowed, at, levels…]');
   }
   const state: BucketState = reply.slice(1) as number[];

@@ -4,14 +4,14 @@
  * after the decision, so the limiter reads remaining tokens and waits the
  * same way whichever store decided (token-bucket.ts).
  */
-import type { CompiledPolicy } from './policy.js';
+import type { CompiledPolicies } from './policy.js';
 import type { BucketState } from './token-bucket.js';
 
 /** What a store answers for one decision. */
 export interface StoreDecision {
   /** True when every bucket could pay and was charged. */
   readonly allowed: boolean;
-  /** The key's state after the decision: `[at, level₀, level₁, …]` (see token-bucket.ts). */
+  /** The key's state after the decision: `[at, level₀, level₁, …]`, then `[strikes, blockedUntil]` with a penalty (see token-bucket.ts). */
   readonly state: BucketState;
 }
 
@@ -25,7 +25,7 @@ export interface RateLimitStore {
   /** `memory`, `redis`, or a custom store's name: the `store` label of metrics. */
   readonly kind: string;
   /** Refills `key`'s buckets and charges `cost` tokens to all of them if all can pay, atomically. */
-  consume(key: string, policies: readonly CompiledPolicy[], cost: number): StoreDecision | Promise<StoreDecision>;
+  consume(key: string, policies: CompiledPolicies, cost: number): StoreDecision | Promise<StoreDecision>;
   /** Forgets `key`: its buckets are full again. */
   reset(key: string): void | Promise<void>;
 }

@@ -4,21 +4,24 @@
  *
  * A key's state is one small array: `[at, level₀, level₁, …]` — the time of
  * the last decision (ms) and each policy's level in units (policy.ts: a
- * token is `windowMs` units, `limit` units come back per millisecond).
+ * token is `windowMs` units, `limit` units come back per millisecond) —
+ * and, with a penalty, `[…, strikes, blockedUntil]`: refusals in a row, and
+ * the end of the current block (0 when none).
  * Every policy of a request is refilled, then the request is allowed only
  * if every bucket holds `cost` tokens; only then are they all charged. A
  * refused request charges nothing (RFC 2697's model; GCRA's "a denied
  * request does not advance the TAT").
  */
-import type { CompiledPolicy } from './policy.js';
+import type { CompiledPolicies } from './policy.js';
 
 /** `[at, level₀, level₁, …]`: last decision time in ms and each policy's level in units. */
 export type BucketState = number[];
 
 /** A state whose buckets are all full at `now`: what a key nobody has seen yet holds. */
-export function fullState(policies: readonly CompiledPolicy[], now: number): BucketState {
+export function fullState(policies: CompiledPolicies, now: number): BucketState {
   const state: BucketState = [now];
   for (let p = 0; p < policies.length; p++) state.push(policies[p]!.capacityUnits);
+  if (policies.penalty !== undefined) state.push(0, 0);
   return state;
 }
 
@@ -26,9 +29,12 @@ export function fullState(policies: readonly CompiledPolicy[], now: number): Buc
  * Refills every bucket of `state` up to `now` and charges `cost` tokens to
  * all of them if all can pay; changes `state` in place. Returns whether the
  * request is allowed. A clock that goes backwards refills nothing (and does
- * not move `at` back). `cost` 0 only refills (a peek).
+ * not move `at` back). `cost` 0 only refills (a peek). With a penalty, a
+ * key inside its block is refused whatever its buckets hold, an allowed
+ * request (cost > 0) clears the strikes, and the `after`-th refusal in a
+ * row starts a block of `blockMs`.
  */
-export function consumeState(state: BucketState, policies: readonly CompiledPolicy[], cost: number, now: number): boolean {
+export function consumeState(state: BucketState, policies: CompiledPolicies, cost: number, now: number): boolean {
   const at = state[0]!;
   const elapsed = now > at ? now - at : 0;
   if (now > at) state[0] = now;
@@ -41,10 +47,29 @@ export function consumeState(state: BucketState, policies: readonly CompiledPoli
     state[p + 1] = level;
     if (level < cost * policy.unitsPerToken) allowed = false;
   }
+  const penalty = policies.penalty;
+  if (penalty !== undefined) {
+    const strikes = policies.length + 1;
+    if (now < state[strikes + 1]!) return false; // blocked: nothing charged, nothing counted
+    if (!allowed) {
+      state[strikes] = state[strikes]! + 1;
+      if (state[strikes]! >= penalty.after) {
+        state[strikes] = 0;
+        state[strikes + 1] = now + penalty.blockMs;
+      }
+      return false;
+    }
+    if (cost > 0) state[strikes] = 0; // a peek (cost 0) changes nothing but the refill
+  }
   if (allowed && cost > 0) {
     for (let p = 0; p < policies.length; p++) state[p + 1] = state[p + 1]! - cost * policies[p]!.unitsPerToken;
   }
   return allowed;
+}
+
+/** The end of the key's block (epoch ms), or 0 when it has none or no penalty applies. */
+export function blockedUntil(state: BucketState, policies: CompiledPolicies): number {
+  return policies.penalty === undefined ? 0 : state[policies.length + 2]!;
 }
 
 /** One policy's side of a decision. */
@@ -67,7 +92,7 @@ export interface PolicyResult {
 }
 
 /** Each policy's remaining tokens, reset and wait, read off a state after a decision. */
-export function policyResults(state: BucketState, policies: readonly CompiledPolicy[], cost: number): PolicyResult[] {
+export function policyResults(state: BucketState, policies: CompiledPolicies, cost: number): PolicyResult[] {
   const results: PolicyResult[] = [];
   for (let p = 0; p < policies.length; p++) {
     const policy = policies[p]!;

@@ -47,6 +47,7 @@ describe('types and description', () => {
       options: {
         limiter: 'api',
         policies: [{ name: 'burst', limit: 10, windowMs: 1_000, burst: 20 }],
+        penalty: null,
         failureMode: 'open',
         identity: 'user id, else client ip',
         ipv6Subnet: 64,

@@ -16,6 +16,7 @@ import {
   RedisStore,
   createRateLimiter,
   type RateLimitDecision,
+  type RateLimitPenalty,
   type RateLimitPolicy,
   type RateLimiter,
   type StoreEvent,
@@ -71,12 +72,14 @@ function redisLimiter(options: {
   client?: Redis;
   now?: () => number;
   keyPrefix?: string;
+  penalty?: RateLimitPenalty;
 }): { limiter: RateLimiter; events: StoreEvent[] } {
   const events: StoreEvent[] = [];
   const storeOptions = options.now === undefined ? { client: options.client ?? redis } : { client: options.client ?? redis, now: options.now };
   const limiter = createRateLimiter({
     name: options.name,
     policies: options.policies,
+    ...(options.penalty === undefined ? {} : { penalty: options.penalty }),
     store: new RedisStore(storeOptions),
     failureMode: 'closed',
     // The shared machine may be busy: a slow answer must not turn into a failure here.
@@ -97,11 +100,11 @@ function summary(decision: RateLimitDecision): Pick<RateLimitDecision, 'outcome'
 }
 
 /** A MemoryStore limiter and a RedisStore limiter on one injected clock and one name. */
-function twins(policies: readonly RateLimitPolicy[], clock: () => number) {
+function twins(policies: readonly RateLimitPolicy[], clock: () => number, penalty?: RateLimitPenalty) {
   const name = uniqueName('eq');
   const memoryStore = new MemoryStore({ now: clock });
-  const memory = createRateLimiter({ name, policies, store: memoryStore, now: clock, registry: new Registry() });
-  const { limiter: remote, events } = redisLimiter({ name, policies, now: clock });
+  const memory = createRateLimiter({ name, policies, ...(penalty === undefined ? {} : { penalty }), store: memoryStore, now: clock, registry: new Registry() });
+  const { limiter: remote, events } = redisLimiter({ name, policies, now: clock, ...(penalty === undefined ? {} : { penalty }) });
   /** Runs one decision through both and checks they agree, decision and stored state. */
   async function step(key: string, cost: number): Promise<RateLimitDecision> {
     const fromMemory = await memory.consume(key, cost);
@@ -202,6 +205,52 @@ describe('RedisStore decides exactly as MemoryStore', () => {
     // The sequence really went through every kind of decision.
     expect([...outcomes.keys()].sort()).toEqual(['allowed', 'cost_exceeds_burst', 'limited']);
     expect(events).toEqual([]);
+  });
+});
+
+describe('the penalty box, in both stores alike', () => {
+  it('after 3 refusals in a row a key is blocked for 5 s whatever its buckets hold; an allowed request clears the strikes; peeks change nothing', async () => {
+    let t = 1_700_000_000_000;
+    const { step } = twins([{ name: 'p', limit: 2, windowMs: 1_000 }], () => t, { after: 3, blockMs: 5_000 });
+    expect(summary(await step('k', 2)).outcome).toBe('allowed');
+    // Two refusals, then a token comes back and an allowed request clears them.
+    expect(summary(await step('k', 1)).outcome).toBe('limited');
+    expect(summary(await step('k', 1)).outcome).toBe('limited');
+    t += 500;
+    expect(summary(await step('k', 1)).outcome).toBe('allowed');
+    expect(summary(await step('k', 1)).outcome).toBe('limited');
+    expect(summary(await step('k', 1)).outcome).toBe('limited');
+    expect(summary(await step('k', 0)).outcome).toBe('allowed'); // a peek: no strike cleared
+    // The third refusal in a row starts the block.
+    expect(summary(await step('k', 1))).toEqual({ outcome: 'blocked', allowed: false, remaining: 0, resetMs: 1_000, retryAfterMs: 5_000, violated: ['p'] });
+    t += 1_000;
+    // The bucket is full again, the key is still blocked (and a peek says so).
+    expect(summary(await step('k', 1))).toEqual({ outcome: 'blocked', allowed: false, remaining: 2, resetMs: 0, retryAfterMs: 4_000, violated: [] });
+    expect(summary(await step('k', 0)).outcome).toBe('blocked');
+    t += 3_999;
+    expect(summary(await step('k', 1)).outcome).toBe('blocked');
+    t += 1;
+    expect(summary(await step('k', 1))).toEqual({ outcome: 'allowed', allowed: true, remaining: 1, resetMs: 500, retryAfterMs: 0, violated: [] });
+  });
+
+  it('a pseudo-random sequence with a penalty goes through every outcome, identically', async () => {
+    let t = 1_650_000_000_000;
+    const { step } = twins([{ name: 'sec', limit: 3, windowMs: 1_000, burst: 4 }, { name: 'min', limit: 30, windowMs: 60_000 }], () => t, { after: 2, blockMs: 2_500 });
+    let seed = 0x1234_5678;
+    const random = (n: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) % n;
+    };
+    const steps = [-500, 0, 0, 1, 50, 333, 1_000, 2_499, 2_500, 10_000];
+    const costs = [0, 1, 1, 1, 2, 4, 5];
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 250; i++) {
+      t += steps[random(steps.length)]!;
+      outcomes.add((await step(random(2) === 0 ? 'a' : 'b', costs[random(costs.length)]!)).outcome);
+    }
+    expect([...outcomes].sort()).toEqual(['allowed', 'blocked', 'cost_exceeds_burst', 'limited']);
   });
 });
 

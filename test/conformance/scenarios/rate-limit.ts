@@ -177,6 +177,17 @@ export const RATE_LIMIT: readonly Scenario[] = [
     counts: { text: 4 },
   },
   {
+    name: 'rate-limit: with a penalty, the second refusal in a row blocks the client for blockMs (Retry-After says so)',
+    chain: () => [limited({ policies: [{ name: 'burst', limit: 1, windowMs: 60_000 }], penalty: { after: 2, blockMs: 600_000 } })],
+    exchanges: [
+      { path: '/text', expect: { status: 200, text: TEXT_BODY } },
+      { path: '/text', expect: { status: 429, headers: { 'retry-after': '60' }, problem: RATE_LIMITED('Rate limit exceeded (burst); retry after 60 s', ['burst']) } },
+      { path: '/text', expect: { status: 429, headers: { 'retry-after': '600', ratelimit: '"burst";r=0;t=60' }, problem: RATE_LIMITED('Blocked after repeated refusals; retry after 600 s', ['burst']) } },
+      { path: '/text', expect: { status: 429, headers: { 'retry-after': '600' }, problem: RATE_LIMITED('Blocked after repeated refusals; retry after 600 s', ['burst']) } },
+    ],
+    counts: { text: 1 },
+  },
+  {
     name: 'rate-limit: a request costing more than the burst gets its own 429 code and no Retry-After',
     chain: () => [limited({ cost: (ctx) => (ctx.req.path === '/text' ? 3 : 1) })],
     exchanges: [
