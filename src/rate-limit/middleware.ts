@@ -52,6 +52,8 @@ export interface RateLimitOptions extends Partial<RateLimiterOptions> {
 const OWN_OPTIONS = ['limiter', 'key', 'cost', 'skip', 'allowList', 'ipv6Subnet', 'dryRun', 'headers', 'legacyHeaders'];
 const KNOWN = new Set([...OWN_OPTIONS, ...LIMITER_OPTION_NAMES]);
 const WHERE = 'rateLimit(options)';
+/** Where a request keeps the names of the limiters that already decided it. */
+const DECIDED = Symbol.for('ward.rate-limit.decided');
 
 /**
  * Limits requests with token buckets decided by a {@link RateLimiter}.
@@ -103,12 +105,32 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     }
   }
 
+  let proxyWarned = false;
+  /** Once per middleware: the default key reads the socket address while requests say they came through a proxy. */
+  function checkProxy(ctx: Context): void {
+    const forwarded = ctx.req.headers['x-forwarded-for'];
+    if (forwarded === undefined || ctx.req.ip !== ctx.raw.req.socket.remoteAddress) return;
+    proxyWarned = true;
+    process.emitWarning(
+      `rateLimit "${limiter.name}": requests carry X-Forwarded-For but the client address is the socket's (${ctx.req.ip}). ` +
+        "Behind a proxy, set the adapter's trustProxy option (a hop count or the proxy's addresses), or every client shares the proxy's bucket; " +
+        'if there is no proxy, the header is forged and rightly ignored.',
+      { code: 'WARD_RATE_LIMIT_FORWARDED_UNTRUSTED' },
+    );
+  }
+
   async function limited(ctx: Context, next: Next): Promise<void> {
+    // The same limiter twice on one request (app-level and route-level, nested ward layers): counted once.
+    const state = ctx.state as Record<symbol, Set<string> | undefined>;
+    const decided = (state[DECIDED] ??= new Set<string>());
+    if (decided.has(limiter.name)) return next();
     if (skip !== undefined && (await skip(ctx)) === true) return next();
     if (allowed !== undefined && allowed(ctx.req.ip)) return next();
+    if (!proxyWarned && options.key === undefined) checkProxy(ctx);
     const key = await keyOf(ctx);
     if (key === undefined) return next();
     if (typeof key !== 'string') throw new TypeError(`${WHERE}.key must return a string or undefined, got ${describeValue(key)}`);
+    decided.add(limiter.name);
     const tokens = typeof cost === 'function' ? await cost(ctx) : cost;
     const decision = await limiter.consume(key, tokens);
     ctx.state.rateLimit = decision;

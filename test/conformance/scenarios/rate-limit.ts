@@ -10,7 +10,7 @@
  * server still answers is not refused.
  */
 import type { Context, Middleware } from '@ward/core';
-import { MemoryStore, type RateLimitOptions, type RateLimitPolicy, type RateLimitStore, rateLimit } from '@ward/rate-limit';
+import { MemoryStore, type RateLimitOptions, type RateLimitPolicy, type RateLimitStore, createRateLimiter, rateLimit } from '@ward/rate-limit';
 import { Registry } from 'prom-client';
 import type { Scenario } from '../harness.js';
 import { JSON_BODY, STREAM_CHUNKS, TEXT_BODY } from '../probe.js';
@@ -186,6 +186,20 @@ export const RATE_LIMIT: readonly Scenario[] = [
       { path: '/text', expect: { status: 429, headers: { 'retry-after': '600' }, problem: RATE_LIMITED('Blocked after repeated refusals; retry after 600 s', ['burst']) } },
     ],
     counts: { text: 1 },
+  },
+  {
+    name: 'rate-limit: one limiter mounted twice on a request (app-wide and again) counts the request once',
+    chain: () => {
+      const limiter = createRateLimiter({ policies: [MINUTE], store: new MemoryStore({ now: () => NOW }), registry: new Registry() });
+      const skip = (ctx: Context) => ctx.req.path === '/json';
+      return [rateLimit({ limiter, skip }), rateLimit({ limiter, skip })];
+    },
+    exchanges: [
+      { path: '/text', expect: { status: 200, text: TEXT_BODY, headers: { ratelimit: '"burst";r=1;t=30' } } },
+      { path: '/text', expect: { status: 200, text: TEXT_BODY, headers: { ratelimit: '"burst";r=0;t=60' } } },
+      { path: '/text', expect: { status: 429, problem: RATE_LIMITED('Rate limit exceeded (burst); retry after 30 s', ['burst']) } },
+    ],
+    counts: { text: 2 },
   },
   {
     name: 'rate-limit: a request costing more than the burst gets its own 429 code and no Retry-After',
