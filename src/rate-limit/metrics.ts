@@ -1,16 +1,17 @@
 /**
  * The counters of one limiter, registered once per (registry, name) through
- * @ward/metrics and bound to this limiter's labels at configuration, so a
- * decision costs one pre-bound `inc()`:
+ * @ward/metrics; each series this limiter writes is a `hotCounter` (a plain
+ * number, handed to prom-client when scraped), so a decision costs one
+ * addition, not a label hash:
  * - `ward_rate_limit_decisions_total{limiter, outcome, source}`
  * - `ward_rate_limit_store_errors_total{limiter, store, reason}` (error, timeout, breaker_open)
  * - `ward_rate_limit_store_duration_seconds{limiter, store}` (asynchronous stores only)
  */
-import { type MetricsRegistry, wardCounter, wardHistogram } from '@ward/metrics';
+import { type HotCounter, type MetricsRegistry, hotCounter, wardCounter, wardHistogram } from '@ward/metrics';
 import type { StoreFailure } from './guard.js';
 
-type Outcome = 'allowed' | 'limited' | 'cost_exceeds_burst' | 'blocked' | 'failed_open' | 'failed_closed';
-type Source = 'store' | 'fallback' | 'none';
+export type Outcome = 'allowed' | 'limited' | 'cost_exceeds_burst' | 'blocked' | 'failed_open' | 'failed_closed';
+export type Source = 'store' | 'fallback' | 'none';
 
 export interface LimiterMetrics {
   decision(outcome: Outcome, source: Source): void;
@@ -21,7 +22,12 @@ export interface LimiterMetrics {
 }
 
 const OUTCOMES: readonly Outcome[] = ['allowed', 'limited', 'cost_exceeds_burst', 'blocked', 'failed_open', 'failed_closed'];
-const SOURCES: readonly Source[] = ['store', 'fallback', 'none'];
+/** Which outcomes each source can have: the series that exist from the start. */
+const SOURCES: Readonly<Record<Source, readonly Outcome[]>> = {
+  store: ['allowed', 'limited', 'cost_exceeds_burst', 'blocked'],
+  fallback: ['allowed', 'limited', 'cost_exceeds_burst', 'blocked'],
+  none: ['failed_open', 'failed_closed'],
+};
 const FAILURES: readonly StoreFailure[] = ['error', 'timeout', 'breaker_open'];
 
 /** Store latency buckets, in seconds: 0.1 ms to 100 ms. */
@@ -40,17 +46,14 @@ export function rateLimitMetrics(registry: MetricsRegistry, prefix: string, limi
     help: 'Rate-limit store calls that did not decide, by reason (error, timeout, breaker_open).',
     labelNames: ['limiter', 'store', 'reason'],
   });
-  // Pre-bound children: a decision is one inc() on an object found by index, no label hashing.
-  const bound = new Map<string, { inc(): void }>();
-  for (const outcome of OUTCOMES) {
-    for (const source of SOURCES) bound.set(`${outcome}/${source}`, decisions.labels({ limiter, outcome, source }));
+  const series: Record<string, Partial<Record<Outcome, HotCounter>>> = {};
+  for (const source of Object.keys(SOURCES) as Source[]) {
+    const bySource: Partial<Record<Outcome, HotCounter>> = {};
+    for (const outcome of SOURCES[source]) bySource[outcome] = hotCounter(decisions, { limiter, outcome, source });
+    series[source] = bySource;
   }
-  const failures = new Map<StoreFailure, { inc(): void }>();
-  for (const reason of FAILURES) {
-    const child = errors.labels({ limiter, store, reason });
-    child.inc(0);
-    failures.set(reason, child);
-  }
+  const failures = {} as Record<StoreFailure, HotCounter>;
+  for (const reason of FAILURES) failures[reason] = hotCounter(errors, { limiter, store, reason });
   const timed = store !== 'memory';
   const histogram = timed
     ? wardHistogram(registry, {
@@ -62,9 +65,11 @@ export function rateLimitMetrics(registry: MetricsRegistry, prefix: string, limi
       }).labels({ limiter, store })
     : undefined;
   return {
-    decision: (outcome, source) => bound.get(`${outcome}/${source}`)!.inc(),
-    storeError: (reason) => failures.get(reason)!.inc(),
+    decision: (outcome, source) => series[source]![outcome]!.inc(),
+    storeError: (reason) => failures[reason].inc(),
     timed,
     latency: (seconds) => histogram?.observe(seconds),
   };
 }
+
+export { OUTCOMES };

@@ -10,7 +10,7 @@ import { type Context, HttpError, type Middleware, type Next, defineMiddleware, 
 import proxyaddr from 'proxy-addr';
 import { RATELIMIT, RATELIMIT_POLICY, legacyFields, policyField, rateLimitField, seconds } from './headers.js';
 import { ipKey } from './keys.js';
-import { type RateLimitDecision, type RateLimiter, createRateLimiter } from './limiter.js';
+import { DECIDE, type DecidingLimiter, type RateLimitDecision, type RateLimiter, createRateLimiter } from './limiter.js';
 import { LIMITER_OPTION_NAMES, type RateLimiterOptions } from './options.js';
 
 declare module '@ward/core' {
@@ -119,24 +119,53 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     );
   }
 
-  async function limited(ctx: Context, next: Next): Promise<void> {
+  const decide = (limiter as DecidingLimiter)[DECIDE] ?? ((key: string, tokens: number) => limiter.consume(key, tokens));
+  const name = limiter.name;
+
+  // The request path: plain functions, each step awaited only when it really is a promise (a
+  // custom key, cost or skip, a Redis store), so a MemoryStore decision adds no promise of its own.
+
+  function start(ctx: Context, next: Next): Promise<void> {
     // The same limiter twice on one request (app-level and route-level, nested ward layers): counted once.
     const state = ctx.state as Record<symbol, Set<string> | undefined>;
-    const decided = (state[DECIDED] ??= new Set<string>());
-    if (decided.has(limiter.name)) return next();
-    if (skip !== undefined && (await skip(ctx)) === true) return next();
+    const decided = state[DECIDED];
+    if (decided !== undefined && decided.has(name)) return next();
+    if (skip !== undefined) {
+      const skipped = skip(ctx);
+      if (isPromise(skipped)) return Promise.resolve(skipped).then((yes) => (yes === true ? next() : identify(ctx, next)));
+      if (skipped === true) return next();
+    }
+    return identify(ctx, next);
+  }
+
+  function identify(ctx: Context, next: Next): Promise<void> {
     if (allowed !== undefined && allowed(ctx.req.ip)) return next();
     if (!proxyWarned && options.key === undefined) checkProxy(ctx);
-    const key = await keyOf(ctx);
+    const key = keyOf(ctx);
+    return isPromise(key) ? Promise.resolve(key).then((k) => price(ctx, next, k)) : price(ctx, next, key);
+  }
+
+  function price(ctx: Context, next: Next, key: string | undefined): Promise<void> {
     if (key === undefined) return next();
     if (typeof key !== 'string') throw new TypeError(`${WHERE}.key must return a string or undefined, got ${describeValue(key)}`);
-    decided.add(limiter.name);
-    const tokens = typeof cost === 'function' ? await cost(ctx) : cost;
-    const decision = await limiter.consume(key, tokens);
+    const state = ctx.state as Record<symbol, Set<string> | undefined>;
+    (state[DECIDED] ??= new Set<string>()).add(name);
+    if (typeof cost !== 'function') return charge(ctx, next, key, cost);
+    const tokens = cost(ctx);
+    return isPromise(tokens) ? Promise.resolve(tokens).then((t) => charge(ctx, next, key, t)) : charge(ctx, next, key, tokens);
+  }
+
+  function charge(ctx: Context, next: Next, key: string, tokens: number): Promise<void> {
+    const decision = decide(key, tokens);
+    return isPromise(decision) ? Promise.resolve(decision).then((d) => act(ctx, next, d)) : act(ctx, next, decision);
+  }
+
+  function act(ctx: Context, next: Next, decision: RateLimitDecision): Promise<void> {
     ctx.state.rateLimit = decision;
     fields(ctx, decision);
     if (decision.allowed || dryRun) return next();
-    ctx.problem(refusal(decision, limiter.name));
+    ctx.problem(refusal(decision, name));
+    return DONE;
   }
 
   const described = {
@@ -154,10 +183,21 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     legacyHeaders: legacy,
   };
   return defineMiddleware('rateLimit', described, function rateLimit(ctx: Context, next: Next): Promise<void> {
-    return limited(ctx, next);
+    try {
+      return start(ctx, next);
+    } catch (error) {
+      // As from an async function: a failure here rejects, it does not throw.
+      return Promise.reject(error);
+    }
   });
 }
 markFactory(rateLimit);
+
+const DONE: Promise<void> = Promise.resolve();
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
 
 /** The answer to a refused request. */
 function refusal(decision: RateLimitDecision, limiter: string): HttpError {

@@ -17,6 +17,7 @@ const PUBLIC = [
   'MetricConflictError',
   'OVERFLOW_ROUTE',
   'UNMATCHED_ROUTE',
+  'hotCounter',
   'httpMetrics',
   'isMetricConflictError',
   'isMetricName',

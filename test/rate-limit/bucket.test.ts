@@ -138,7 +138,7 @@ describe('token bucket: several policies decided together', () => {
 
 describe('MemoryStore: the bound', () => {
   it('1 000 000 distinct keys leave exactly max entries', async () => {
-    const store = new MemoryStore({ max: 10_000 });
+    const store = new MemoryStore({ max: 10_000, now: () => 1_000_000 });
     const limiter = createRateLimiter({ policies: [{ name: 'p', limit: 5, windowMs: 60_000 }], store, registry: new Registry() });
     const policies = limiter.policies;
     for (let i = 0; i < 1_000_000; i++) store.consume(`k${i}`, policies, 1);
