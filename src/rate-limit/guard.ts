@@ -8,6 +8,7 @@
  * cleared as soon as it settles.
  */
 import { StoreTimeoutError, StoreUnavailableError } from './errors.js';
+import { MemoryStore } from './memory-store.js';
 import { type CompiledPolicies, stateLength } from './policy.js';
 import type { RateLimitStore, StoreDecision } from './store.js';
 
@@ -38,6 +39,7 @@ const HALF_OPEN = 2;
 export class StoreGuard {
   readonly store: RateLimitStore;
   readonly #s: GuardSettings;
+  readonly #trusted: boolean;
   #state = CLOSED;
   #failures = 0;
   #openUntil = 0;
@@ -46,6 +48,7 @@ export class StoreGuard {
 
   constructor(store: RateLimitStore, settings: GuardSettings) {
     this.store = store;
+    this.#trusted = store instanceof MemoryStore;
     this.#s = settings;
   }
 
@@ -72,9 +75,10 @@ export class StoreGuard {
     }
     // A custom store may answer through a thenable that is not a native Promise.
     if (answer instanceof Promise || isThenable(answer)) return this.#bounded(Promise.resolve(answer), stateLength(policies));
-    if (!isDecision(answer, stateLength(policies))) return Promise.reject(this.#garbage());
+    // Our own MemoryStore answers well-formed states; anything else is checked.
+    if (!this.#trusted && !isDecision(answer, stateLength(policies))) return Promise.reject(this.#garbage());
     this.#succeeded();
-    return answer;
+    return answer as StoreDecision;
   }
 
   /** A store answered something that is not a decision: a store failure (counted, reported), never a decision. */

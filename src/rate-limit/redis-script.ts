@@ -90,9 +90,12 @@ if allowed == 1 and cost > 0 then
   end
 end
 
--- Write back as exact integers ('%.0f': tostring would switch to exponents past 1e14).
+-- Write back as exact integers: tostring is exact below 1e14 ('%.14g'); above, '%.0f' (no exponent).
 local text = {}
-for i = 1, size do text[i] = string.format('%.0f', state[i]) end
+for i = 1, size do
+  local v = state[i]
+  if v < 1e14 then text[i] = tostring(v) else text[i] = string.format('%.0f', v) end
+end
 redis.call('SET', KEYS[1], table.concat(text, ' '), 'PX', ARGV[3])
 
 local reply = { allowed }

@@ -19,9 +19,14 @@ export type BucketState = number[];
 
 /** A state whose buckets are all full at `now`: what a key nobody has seen yet holds. */
 export function fullState(policies: CompiledPolicies, now: number): BucketState {
-  const state: BucketState = [now];
-  for (let p = 0; p < policies.length; p++) state.push(policies[p]!.capacityUnits);
-  if (policies.penalty !== undefined) state.push(0, 0);
+  // Literals for the common shapes: an array grown by push() reserves ~17 slots (200 bytes a key, not 64).
+  if (policies.penalty === undefined) {
+    if (policies.length === 1) return [now, policies[0]!.capacityUnits];
+    if (policies.length === 2) return [now, policies[0]!.capacityUnits, policies[1]!.capacityUnits];
+  }
+  const state: BucketState = new Array<number>(policies.length + (policies.penalty === undefined ? 1 : 3)).fill(0);
+  state[0] = now;
+  for (let p = 0; p < policies.length; p++) state[p + 1] = policies[p]!.capacityUnits;
   return state;
 }
 
