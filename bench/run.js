@@ -12,6 +12,11 @@
  *    as a ratio to the bare framework and to the peer chain on it
  *    (target ≥ 85 % of bare, and ahead of the peers).
  * 4. Router lookups: the engine's `Router` against find-my-way.
+ * 5. Rate limiting (issue "rate-limit"): `rateLimit()` with a limit nobody
+ *    reaches on Express and Fastify against the bare framework and the
+ *    peer limiter (target ≥ 95 % of bare), and the stores alone
+ *    (rate-limit-store.js: memory at 1 / 10 000 / 1 000 000 keys, RSS,
+ *    Redis with 256 calls outstanding).
  *
  * Rounds are interleaved (bare, ward, metrics, then metrics, ward, bare, …)
  * and medians reported, so slow moments of a shared machine hit every
@@ -25,7 +30,8 @@
  * - BENCH_CONNECTIONS  autocannon connections (default 50)
  * - BENCH_PIPELINING   autocannon pipelining (default 1)
  * - BENCH_ONLY         comma-separated suites: node, express, fastify, engine,
- *                      edge-engine, edge-express, edge-fastify, router (default all)
+ *                      edge-engine, edge-express, edge-fastify, router,
+ *                      rate-limit-express, rate-limit-fastify, rate-limit-store (default all)
  */
 import { execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -33,15 +39,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measure, verify } from './lib/load.js';
-import { httpSuiteText, markdown, routerText } from './lib/report.js';
+import { httpSuiteText, markdown, rateLimitStoreText, routerText } from './lib/report.js';
 import { startServer } from './lib/server-process.js';
 import { envNumber, median, pairedRatios, spread } from './lib/stats.js';
 import { checkPayload } from './servers/payload.js';
 import { EDGE_REQUEST_HEADERS, checkBare, checkEdge } from './servers/edge.js';
+import { checkExpressRateLimit, checkFastifyRateLimit, checkNoLimiter, checkWardLimiter } from './servers/rate-limit.js';
 
 /**
  * @typedef {import('./lib/report.js').HttpSuiteResult} HttpSuiteResult
  * @typedef {import('./lib/report.js').RouterResult} RouterResult
+ * @typedef {import('./lib/report.js').RateLimitStoreResult} RateLimitStoreResult
  * @typedef {import('./lib/peers.js').Peer} Peer
  *
  * @typedef {(status: number, body: string, headers: Headers) => string | undefined} AnswerCheck
@@ -55,7 +63,7 @@ import { EDGE_REQUEST_HEADERS, checkBare, checkEdge } from './servers/edge.js';
  * @property {{ name: string, label: string, check?: AnswerCheck }[]} variants baseline first; `check` replaces the suite's for that variant
  * @property {number | null} target
  * @property {string[]} [targetVariants] the variants the target applies to (default: every one but the baseline)
- * @property {{ variant: string, against: string }[]} [compare] further head-to-head ratios (e.g. ward ÷ peers), reported beside the ratios to the baseline
+ * @property {{ variant: string, against: string, target?: 1 | null }[]} [compare] further head-to-head ratios (e.g. ward ÷ peers), reported beside the ratios to the baseline; `target: null` for information only (default: ward should beat them)
  * @property {Readonly<Record<string, string>>} [headers] request headers sent with every request (verification and load)
  * @property {AnswerCheck} check
  */
@@ -164,9 +172,42 @@ const HTTP_SUITES = [
     headers: EDGE_REQUEST_HEADERS,
     check: checkEdge,
   },
+  // Issue "rate-limit": a limiter that allows every request (1e9 per
+  // minute), so what is measured is the per-request cost of deciding and
+  // sending the fields (servers/rate-limit.js).
+  {
+    id: 'rate-limit-express',
+    title: 'Rate limiting on Express: rateLimit() vs express-rate-limit',
+    script: 'rate-limit-express.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare res.json route', check: checkNoLimiter },
+      { name: 'ward', label: 'app.use(ward([rateLimit(1e9/min)]))', check: checkWardLimiter },
+      { name: 'peers', label: 'express-rate-limit (1e9/min, draft-8)', check: checkExpressRateLimit },
+    ],
+    target: 0.95,
+    targetVariants: ['ward'],
+    compare: [{ variant: 'ward', against: 'peers', target: null }],
+    check: checkNoLimiter,
+  },
+  {
+    id: 'rate-limit-fastify',
+    title: 'Rate limiting on Fastify: rateLimit() vs @fastify/rate-limit',
+    script: 'rate-limit-fastify.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare route', check: checkNoLimiter },
+      { name: 'ward', label: 'register(ward([rateLimit(1e9/min)]))', check: checkWardLimiter },
+      { name: 'peers', label: '@fastify/rate-limit (1e9/min, draft spec)', check: checkFastifyRateLimit },
+    ],
+    target: 0.95,
+    targetVariants: ['ward'],
+    compare: [{ variant: 'ward', against: 'peers', target: null }],
+    check: checkNoLimiter,
+  },
 ];
 
-const SUITE_IDS = [...HTTP_SUITES.map((s) => s.id), 'router'];
+const SUITE_IDS = [...HTTP_SUITES.map((s) => s.id), 'router', 'rate-limit-store'];
 
 function readSettings() {
   const only = (process.env['BENCH_ONLY'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -225,7 +266,7 @@ async function runHttpSuite(suite, settings) {
     baseline: suite.baseline,
     target: suite.target,
     ...(suite.targetVariants === undefined ? {} : { targetVariants: suite.targetVariants }),
-    ...(suite.compare === undefined ? {} : { comparisons: suite.compare.map((c) => compareVariants(runs, c.variant, c.against)) }),
+    ...(suite.compare === undefined ? {} : { comparisons: suite.compare.map((c) => ({ ...compareVariants(runs, c.variant, c.against), ...(c.target === undefined ? {} : { target: c.target }) })) }),
     ...(suite.headers === undefined ? {} : { requestHeaders: { ...suite.headers } }),
     peers: [...peers.values()],
     variants: suite.variants.map((v) => {
@@ -311,6 +352,35 @@ async function runRouterSuite(settings) {
   return result;
 }
 
+/**
+ * The rate-limit store benchmark, in its own process (which forks one
+ * child per measurement, and starts and stops its own redis-server).
+ *
+ * @param {ReturnType<typeof readSettings>} settings
+ * @returns {Promise<RateLimitStoreResult>}
+ */
+async function runRateLimitStoreSuite(settings) {
+  const child = fork(fileURLToPath(new URL('./rate-limit-store.js', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      BENCH_ROUNDS: String(settings.rounds),
+      BENCH_DURATION: String(settings.durationSec),
+      BENCH_WARMUP: String(settings.warmupSec),
+      NODE_ENV: 'production',
+    },
+  });
+  /** @type {RateLimitStoreResult | undefined} */
+  let result;
+  child.on('message', (message) => {
+    const m = /** @type {{ type?: string, result?: RateLimitStoreResult }} */ (message);
+    if (m.type === 'rate-limit-store-result') result = m.result;
+  });
+  const [code] = await once(child, 'exit');
+  if (result === undefined) throw new Error(`rate-limit store benchmark exited with code ${code} and no result`);
+  return result;
+}
+
 function gitCommit() {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -361,6 +431,13 @@ async function main() {
     router = await runRouterSuite(settings);
     console.log(routerText(router));
   }
+  /** @type {RateLimitStoreResult | null} */
+  let rateLimitStore = null;
+  if (settings.only.includes('rate-limit-store')) {
+    console.log('\nRate-limit stores');
+    rateLimitStore = await runRateLimitStoreSuite(settings);
+    console.log(rateLimitStoreText(rateLimitStore));
+  }
 
   machine.loadAfter = loadAverage();
   const report = {
@@ -376,6 +453,7 @@ async function main() {
     },
     http,
     router,
+    rateLimitStore,
   };
   const dir = new URL('./results/', import.meta.url);
   await mkdir(dir, { recursive: true });

@@ -44,8 +44,10 @@ import { formatPeers } from './peers.js';
  * @property {{ min: number, max: number }} ratioSpread
  * @property {number} cpuRatio median of per-round (other's CPU/req ÷ the variant's): above 1 when the variant costs less
  * @property {{ min: number, max: number }} cpuRatioSpread
+ * @property {1 | null} [target] 1: the variant should beat the other (above 1.00); null: for information, no target (absent: 1)
  *
  * @typedef {ReturnType<typeof import('../router.js').runRouterBench>} RouterResult
+ * @typedef {import('../rate-limit-store.js').RateLimitStoreResult} RateLimitStoreResult
  */
 
 /**
@@ -152,8 +154,8 @@ function comparisonLines(suite) {
     (c) =>
       `${c.variant} ÷ ${c.against} (${label(c.variant)} vs ${label(c.against)}): ` +
       `${c.ratio.toFixed(2)} by median req/s, paired ${fmtRatio(c.pairedRatio, c.ratioSpread)}; ` +
-      `${fmtRatio(c.cpuRatio, c.cpuRatioSpread)} by CPU per request (${c.against} CPU/req ÷ ${c.variant} CPU/req) ` +
-      `(target > 1.00: ${c.ratio > 1 ? 'met' : 'NOT met'} by req/s, ${c.cpuRatio > 1 ? 'met' : 'NOT met'} by CPU)`,
+      `${fmtRatio(c.cpuRatio, c.cpuRatioSpread)} by CPU per request (${c.against} CPU/req ÷ ${c.variant} CPU/req)` +
+      (c.target === null ? '' : ` (target > 1.00: ${c.ratio > 1 ? 'met' : 'NOT met'} by req/s, ${c.cpuRatio > 1 ? 'met' : 'NOT met'} by CPU)`),
   );
 }
 
@@ -209,6 +211,99 @@ export function routerText(router) {
 }
 
 /**
+ * @param {number} ops
+ * @returns {string}
+ */
+function fmtOps(ops) {
+  if (!Number.isFinite(ops)) return 'n/a';
+  return ops >= 1e6 ? `${(ops / 1e6).toFixed(2)} M` : `${(ops / 1e3).toFixed(1)} k`;
+}
+
+/**
+ * @param {{ ratio: number, pairedRatio: number, spread: { min: number, max: number }, target: number | null, met: boolean | null }} r
+ * @returns {string}
+ */
+function fmtStoreRatio(r) {
+  const target = r.target === null ? '' : ` — target ≥ ${r.target}: ${r.met ? 'met' : 'NOT met'}`;
+  return `${r.ratio.toFixed(2)} (paired ${fmtRatio(r.pairedRatio, r.spread)})${target}`;
+}
+
+/**
+ * The tables of the rate-limit store benchmark: one per part, each with the
+ * ratio lines under it.
+ *
+ * @param {RateLimitStoreResult} result
+ * @returns {{ title: string, rows: string[][], notes: string[] }[]}
+ */
+function rateLimitStoreSections(result) {
+  /** @type {{ title: string, rows: string[][], notes: string[] }[]} */
+  const sections = [];
+  const memory = result.memory;
+  if (memory !== null && memory.keyCounts.length > 0) {
+    const labels = memory.keyCounts[0]?.contenders.map((c) => c.label) ?? [];
+    sections.push({
+      title: `Memory stores: decisions/s (median of ${result.rounds} rounds, ~${memory.batchMs} ms timed batch each, one child per run)`,
+      rows: [
+        ['distinct keys', ...labels],
+        ...memory.keyCounts.map((k) => [fmtInt(k.keys), ...k.contenders.map((c) => `${fmtOps(c.median)} (${c.values.map(fmtOps).join(' / ')})`)]),
+      ],
+      notes: memory.keyCounts.flatMap((k) => k.ratios.map((r) => `${fmtInt(k.keys)} keys: ${r.label}: ${fmtStoreRatio(r)}`)),
+    });
+  }
+  const rss = result.rss;
+  if (rss !== null) {
+    sections.push({
+      title: `Memory stores: RSS after inserting ${fmtInt(rss.keys)} keys (own process each, after a full GC)`,
+      rows: [
+        ['contender', 'RSS MiB', 'RSS before MiB', 'heap used MiB', 'bytes/key (RSS)', 'insert s'],
+        ...rss.contenders.map((c) => [c.label, c.rssMiB.toFixed(0), c.rssBeforeMiB.toFixed(0), c.heapUsedMiB.toFixed(0), c.bytesPerKey.toFixed(0), (c.insertMs / 1000).toFixed(2)]),
+      ],
+      notes: rss.met === null ? [] : [`ward MemoryStore: ${(rss.contenders.find((c) => c.name === 'ward-store')?.rssMiB ?? Number.NaN).toFixed(0)} MiB RSS (target ≤ ${rss.targetMiB} MiB: ${rss.met ? 'met' : 'NOT met'})`],
+    });
+  }
+  const redis = result.redis;
+  if (redis !== null && 'skipped' in redis) {
+    sections.push({ title: 'Redis stores: SKIPPED', rows: [['reason'], [redis.skipped]], notes: [] });
+  } else if (redis !== null) {
+    sections.push({
+      title:
+        `Redis stores: decisions/s with ${redis.concurrency} calls outstanding, ${fmtInt(redis.keys)} keys ` +
+        `(private redis-server ${redis.serverVersion}; median of ${result.rounds} rounds, ${redis.warmupSec} s warm-up + ${redis.durationSec} s each)`,
+      rows: [
+        ['contender', 'decisions/s (median)', 'per round', 'round trips/decision', 'Redis commands/decision (scripts\' own included)', 'client CPU µs/decision', 'Redis µs/decision', 'problems'],
+        ...redis.contenders.map((c) => [
+          c.label,
+          fmtInt(c.median),
+          c.values.map(fmtOps).join(' / '),
+          `${c.roundTripsPerDecision.toFixed(3)} ${c.oneRoundTrip ? '(= 1)' : '(NOT 1)'}`,
+          Object.entries(c.commands).map(([name, n]) => `${name} ${n >= 0.005 ? n.toFixed(2) : n.toExponential(0)}`).join(', '),
+          c.cpuUsPerDecision.toFixed(1),
+          c.serverUsPerDecision.toFixed(1),
+          c.refused === 0 ? '-' : `${c.refused} not allowed`,
+        ]),
+      ],
+      notes: [
+        ...redis.contenders
+          .filter((c) => c.name.startsWith('ward-'))
+          .map((c) => `${c.label}: ${c.roundTripsPerDecision.toFixed(3)} round trips per decision, ${c.scriptCallsPerDecision.toFixed(3)} script calls per decision counted by Redis (target = 1: ${c.oneRoundTrip ? 'met' : 'NOT met'})`),
+        ...redis.ratios.map((r) => `${r.label}: ${fmtStoreRatio(r)}`),
+      ],
+    });
+  }
+  return sections;
+}
+
+/**
+ * @param {RateLimitStoreResult} result
+ * @returns {string}
+ */
+export function rateLimitStoreText(result) {
+  const lines = [`\nRate-limit stores, ${result.rounds} rounds`, `peers: ${formatPeers(result.peers)}`];
+  for (const section of rateLimitStoreSections(result)) lines.push('', section.title, textTable(section.rows), ...section.notes);
+  return lines.join('\n');
+}
+
+/**
  * @typedef {object} BenchReport
  * @property {string} startedAt
  * @property {string} finishedAt
@@ -216,6 +311,7 @@ export function routerText(router) {
  * @property {Record<string, number>} settings
  * @property {HttpSuiteResult[]} http
  * @property {RouterResult | null} router
+ * @property {RateLimitStoreResult | null} [rateLimitStore]
  */
 
 /**
@@ -251,6 +347,13 @@ export function markdown(report) {
       '',
       markdownTable(routerRows(report.router)),
     );
+  }
+  if (report.rateLimitStore !== undefined && report.rateLimitStore !== null) {
+    out.push('', `## Rate-limit stores (in-process, ${report.rateLimitStore.rounds} rounds)`, '', formatPeers(report.rateLimitStore.peers));
+    for (const section of rateLimitStoreSections(report.rateLimitStore)) {
+      out.push('', `### ${section.title}`, '', markdownTable(section.rows));
+      if (section.notes.length > 0) out.push('', ...section.notes.map((n) => `- ${n}`));
+    }
   }
   out.push('');
   return out.join('\n');
