@@ -1,13 +1,15 @@
 /**
  * `MemoryStore`: buckets in one process, in an `lru-cache` bounded by `max`
- * keys (DESIGN.md rule 9). Each entry lives for the time its buckets take to
- * refill completely from empty (`ttl`, refreshed on every decision): a key
- * that has been idle that long is full anyway, so forgetting it changes no
- * decision. No timer per key; a decision is one `get` (and a `set` for a
- * new key) and a few integer operations.
+ * keys (DESIGN.md rule 9): past it the least recently used key goes. No
+ * lru-cache TTL and no timer per key: a state carries the time of its last
+ * decision, and a key idle long enough to be full is just refilled when it
+ * comes back, so expiring it would change no decision — only cost a clock
+ * read on every lookup. A decision is one `get` (skipped when the key is the
+ * one decided just before, which is then still the most recent), a `set`
+ * for a new key, and a few integer operations.
  */
 import { LRUCache } from 'lru-cache';
-import { type CompiledPolicies, integerIn, keepMs, stateLength } from './policy.js';
+import { type CompiledPolicies, integerIn, stateLength } from './policy.js';
 import type { RateLimitStore, StoreDecision } from './store.js';
 import { type BucketState, consumeState, fullState } from './token-bucket.js';
 
@@ -16,7 +18,7 @@ export interface MemoryStoreOptions {
   /**
    * The most keys kept, an integer from 1 to 100 000 000. Past it the least
    * recently used key is dropped (its buckets count as full when it comes
-   * back). About 200 bytes per key. Default: `100_000`.
+   * back). About 270 bytes per key. Default: `100_000`.
    */
   max?: number;
   /** Clock in milliseconds. Default: `Date.now`. */
@@ -27,14 +29,16 @@ export class MemoryStore implements RateLimitStore {
   readonly kind = 'memory';
   readonly #cache: LRUCache<string, BucketState>;
   readonly #now: () => number;
+  /** The key decided last and its state: it is the cache's most recent entry, so a repeat needs no lookup. */
+  #lastKey: string | undefined = undefined;
+  #lastState: BucketState | undefined = undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     const max = options.max ?? 100_000;
     integerIn('MemoryStore max', max, 1, 100_000_000);
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('MemoryStore now must be a function returning milliseconds');
     this.#now = options.now ?? Date.now;
-    // ttl per entry (set below); updateAgeOnGet: a decision restarts its entry's clock.
-    this.#cache = new LRUCache<string, BucketState>({ max, ttlAutopurge: false, updateAgeOnGet: true, ttl: 0, allowStale: false });
+    this.#cache = new LRUCache<string, BucketState>({ max });
   }
 
   /** Keys held now (at most `max`). */
@@ -45,21 +49,25 @@ export class MemoryStore implements RateLimitStore {
   consume(key: string, policies: CompiledPolicies, cost: number): StoreDecision {
     // Whole milliseconds, as in Redis: both stores decide alike whatever the clock returns.
     const now = Math.floor(this.#now());
-    let state = this.#cache.get(key);
+    let state = key === this.#lastKey ? this.#lastState : this.#cache.get(key);
     if (state === undefined || state.length !== stateLength(policies)) {
       state = fullState(policies, now);
-      this.#cache.set(key, state, { ttl: keepMs(policies) });
+      this.#cache.set(key, state);
     }
+    this.#lastKey = key;
+    this.#lastState = state;
     const allowed = consumeState(state, policies, cost, now);
     return { allowed, state };
   }
 
   reset(key: string): void {
+    if (key === this.#lastKey) this.#lastKey = this.#lastState = undefined;
     this.#cache.delete(key);
   }
 
   /** Forgets every key. */
   clear(): void {
+    this.#lastKey = this.#lastState = undefined;
     this.#cache.clear();
   }
 }

@@ -149,6 +149,25 @@ describe('MemoryStore: the bound', () => {
   });
 });
 
+describe('MemoryStore: the last key decided', () => {
+  it('is the most recent entry: repeats, evictions (max 1) and resets all stay exact', async () => {
+    const store = new MemoryStore({ max: 1, now: () => 1_000_000 });
+    const limiter = createRateLimiter({ policies: [{ name: 'p', limit: 3, windowMs: 60_000 }], store, registry: new Registry() });
+    expect((await limiter.consume('a')).remaining).toBe(2);
+    expect((await limiter.consume('a')).remaining).toBe(1);
+    // b evicts a (max 1): a comes back full, and b is then evicted in turn.
+    expect((await limiter.consume('b')).remaining).toBe(2);
+    expect((await limiter.consume('a')).remaining).toBe(2);
+    expect((await limiter.consume('b')).remaining).toBe(2);
+    expect(store.size).toBe(1);
+    // A reset of the last key forgets it too.
+    await limiter.reset('b');
+    expect((await limiter.consume('b')).remaining).toBe(2);
+    store.clear();
+    expect((await limiter.consume('b')).remaining).toBe(2);
+  });
+});
+
 describe('configuration errors name the option', () => {
   const make = (policies: unknown) => () => createRateLimiter({ policies: policies as RateLimitPolicy[], registry: new Registry() });
   it.each([
