@@ -90,12 +90,16 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   const policyValue = policyField(limiter.policies);
 
   /** Sets the fields of a decision (none when nobody decided). */
+  // One policy, allowed (the common answer): its figures are the decision's own, no per-policy results needed.
+  const single = limiter.policies.length === 1 ? `"${limiter.policies[0]!.name}";r=` : undefined;
+
   function fields(ctx: Context, decision: RateLimitDecision): void {
-    if (decision.policies.length === 0) return;
+    if (decision.source === 'none') return;
     const res = ctx.res;
     if (headers) {
       res.setHeader(RATELIMIT_POLICY, policyValue);
-      res.setHeader(RATELIMIT, rateLimitField(decision));
+      const value = single !== undefined && decision.outcome === 'allowed' ? `${single}${decision.remaining};t=${seconds(decision.resetMs)}` : rateLimitField(decision);
+      res.setHeader(RATELIMIT, value);
     }
     if (legacy) {
       const [limit, remaining, reset] = legacyFields(decision)!;
