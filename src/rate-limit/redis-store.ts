@@ -69,13 +69,14 @@ export class RedisStore implements RateLimitStore {
       if (status === 'wait' && typeof client.connect === 'function') client.connect().catch(() => undefined);
       throw new StoreUnavailableError(`the Redis client is ${status}, not ready`);
     }
-    const args: (string | number)[] = [key, cost, this.#now === undefined ? '' : Math.floor(this.#now()), ...this.#tail(policies)];
+    const now = this.#now === undefined ? '' : Math.floor(this.#now());
+    const tail = this.#tail(policies);
     let reply: unknown;
     try {
-      reply = await client.evalsha(TOKEN_BUCKET_SHA, 1, ...args);
+      reply = await client.evalsha(TOKEN_BUCKET_SHA, 1, key, cost, now, ...tail);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      reply = await client.eval(TOKEN_BUCKET_LUA, 1, ...args);
+      reply = await client.eval(TOKEN_BUCKET_LUA, 1, key, cost, now, ...tail);
     }
     return decision(reply, stateLength(policies));
   }
@@ -102,9 +103,16 @@ function isNoScript(error: unknown): boolean {
 
 /** The script's reply `[allowed, ...state]`, checked: anything else is a store failure, never a decision. */
 function decision(reply: unknown, length: number): StoreDecision {
-  if (!Array.isArray(reply) || reply.length !== length + 1 || !reply.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    throw new StoreUnavailableError('the Redis script answered something other than [allowed, at, levels…]');
+  if (!Array.isArray(reply) || reply.length !== length + 1) throw nonsense();
+  const state: BucketState = new Array<number>(length);
+  for (let i = 0; i < length; i++) {
+    const value: unknown = reply[i + 1];
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw nonsense();
+    state[i] = value;
   }
-  const state: BucketState = reply.slice(1) as number[];
   return { allowed: reply[0] === 1, state };
+}
+
+function nonsense(): StoreUnavailableError {
+  return new StoreUnavailableError('the Redis script answered something other than [allowed, at, levels…]');
 }
