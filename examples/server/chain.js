@@ -64,9 +64,10 @@ const CORS_ALLOWED_HEADERS = ['content-type', 'x-request-id', 'traceparent', 'tr
 
 /**
  * Response headers a browser page may read: `Location` of a created user,
- * and the request id to quote in a bug report.
+ * the request id to quote in a bug report, and the rate-limit fields (and
+ * `Retry-After` of a 429) so a page can slow down by itself.
  */
-const CORS_EXPOSED_HEADERS = ['location', 'x-request-id'];
+const CORS_EXPOSED_HEADERS = ['location', 'x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after'];
 
 /**
  * @param {ChainOptions} options

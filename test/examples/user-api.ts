@@ -552,7 +552,7 @@ export function userApiScenarios(target: ExampleTarget): void {
         expect(res.status).toBe(200);
         expect(res.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
         expect(res.headers['vary']).toBe('Origin');
-        expect(res.headers['access-control-expose-headers']).toBe('location, x-request-id');
+        expect(res.headers['access-control-expose-headers']).toBe('location, x-request-id, ratelimit, ratelimit-policy, retry-after');
         expect(res.headers['access-control-allow-credentials']).toBeUndefined();
       });
 
