@@ -11,10 +11,9 @@
  * reconnection. The limiter's clock (breaker, fallback) is injected; the
  * RedisStore decides on the server's clock.
  */
-import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   RedisStore,
   StoreTimeoutError,
@@ -29,18 +28,10 @@ import {
   type StoreEvent,
 } from '@ward/rate-limit';
 import { type PrivateRedis, startRedisServer } from '../setup/redis.js';
+import { cleanups, connect, namer } from './helpers.js';
 
-const RUN = randomUUID().slice(0, 8);
-let serial = 0;
-function uniqueName(label: string): string {
-  serial += 1;
-  return `rf-${RUN}-${label}-${serial}`;
-}
-
-const cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()!();
-});
+const uniqueName = namer('rf');
+const cleanup = cleanups();
 
 async function privateServer(): Promise<PrivateRedis> {
   const server = await startRedisServer();
@@ -53,14 +44,8 @@ const VARIANTS: [label: string, options: RedisOptions][] = [
   ['an ioredis client with default options (offline queue on)', {}],
 ];
 
-async function connect(url: string, options: RedisOptions): Promise<Redis> {
-  const client = new Redis(url, { ...options, lazyConnect: true });
-  client.on('error', () => {
-    // ECONNREFUSED while the server is down: expected; commands report their own failures.
-  });
-  cleanup.push(() => client.disconnect());
-  await client.connect();
-  return client;
+function connectTo(url: string, options: RedisOptions): Promise<Redis> {
+  return connect(url, options, cleanup);
 }
 
 /** Stops the server and resolves once the client has seen the connection go. */
@@ -141,7 +126,7 @@ describe.each(VARIANTS)('Redis faults with %s', (_label, clientOptions) => {
     ['closed', false, 'failed_closed'],
   ] as const)("failureMode '%s': a stopped server gives %s decisions at once; the breaker takes over after 3", async (mode, allowed, outcome) => {
     const server = await privateServer();
-    const client = await connect(server.url, clientOptions);
+    const client = await connectTo(server.url, clientOptions);
     const h = harness(new RedisStore({ client }), { failureMode: mode, breaker: { failures: 3, openMs: 1_000 } });
     for (const remaining of [9, 8, 7]) expect(brief(await h.limiter.consume('k'))).toEqual({ outcome: 'allowed', allowed: true, source: 'store', remaining });
 
@@ -165,7 +150,7 @@ describe.each(VARIANTS)('Redis faults with %s', (_label, clientOptions) => {
 
   it("failureMode 'memory': the fallback decides at fallbackShare, then Redis takes over again by itself", async () => {
     const server = await privateServer();
-    const client = await connect(server.url, clientOptions);
+    const client = await connectTo(server.url, clientOptions);
     const h = harness(new RedisStore({ client }), { failureMode: 'memory', fallbackShare: 0.5, breaker: { failures: 3, openMs: 1_000 } });
     expect(brief(await h.limiter.consume('k'))).toEqual({ outcome: 'allowed', allowed: true, source: 'store', remaining: 9 });
     expect(brief(await h.limiter.consume('k'))).toEqual({ outcome: 'allowed', allowed: true, source: 'store', remaining: 8 });
@@ -206,7 +191,7 @@ describe.each(VARIANTS)('Redis faults with %s', (_label, clientOptions) => {
 
   it('a frozen server: the decision fails as a StoreTimeoutError within storeTimeoutMs; each freeze is one episode', async () => {
     const server = await privateServer();
-    const client = await connect(server.url, clientOptions);
+    const client = await connectTo(server.url, clientOptions);
     const h = harness(new RedisStore({ client }), { failureMode: 'closed', storeTimeoutMs: 200 });
     expect(brief(await h.limiter.consume('k'))).toEqual({ outcome: 'allowed', allowed: true, source: 'store', remaining: 9 });
 
@@ -234,7 +219,7 @@ describe.each(VARIANTS)('Redis faults with %s', (_label, clientOptions) => {
 
   it('the breaker: opens after `failures`, skips Redis while open, lets exactly one probe through after openMs', async () => {
     const server = await privateServer();
-    const client = await connect(server.url, clientOptions);
+    const client = await connectTo(server.url, clientOptions);
     const h = harness(new RedisStore({ client }), { failureMode: 'closed', breaker: { failures: 3, openMs: 5_000 } });
     expect((await h.limiter.consume('k')).outcome).toBe('allowed');
 
@@ -278,7 +263,7 @@ describe.each(VARIANTS)('Redis faults with %s', (_label, clientOptions) => {
 
   it('calls in flight when the server stops all resolve, as Redis decisions or as failures, each counted once', async () => {
     const server = await privateServer();
-    const client = await connect(server.url, clientOptions);
+    const client = await connectTo(server.url, clientOptions);
     const h = harness(new RedisStore({ client }), {
       failureMode: 'open',
       storeTimeoutMs: 300,

@@ -7,7 +7,6 @@
  * per-file namespace (every limiter gets its own `name`); tests that need
  * a server to themselves (SCRIPT FLUSH, command counts) start a private one.
  */
-import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
@@ -22,34 +21,17 @@ import {
   type StoreEvent,
 } from '@ward/rate-limit';
 import { type PrivateRedis, startRedisServer } from '../setup/redis.js';
+import { cleanups, connect, namer, seededRandom } from './helpers.js';
 
 /** This file's namespace on the shared server. */
-const RUN = randomUUID().slice(0, 8);
-let serial = 0;
-function uniqueName(label: string): string {
-  serial += 1;
-  return `rs-${RUN}-${label}-${serial}`;
-}
+const uniqueName = namer('rs');
 
 /** The key the limiter `name` gives `key` under the default prefix. */
 function redisKey(name: string, key: string, prefix = 'ward:rl:'): string {
   return `${prefix}{${name}:${key}}`;
 }
 
-const cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()!();
-});
-
-/** A connected client (the store refuses a client that is not `ready`). */
-async function connect(url: string, options: RedisOptions = {}): Promise<Redis> {
-  const client = new Redis(url, { lazyConnect: true, ...options });
-  client.on('error', () => {
-    // Errors surface as rejected commands; the event only needs a listener.
-  });
-  await client.connect();
-  return client;
-}
+const cleanup = cleanups();
 
 let redis: Redis;
 beforeAll(async () => {
@@ -180,14 +162,7 @@ describe('RedisStore decides exactly as MemoryStore', () => {
     ];
     let t = 1_600_000_000_000;
     const { remote, memory, events, step } = twins(policies, () => t);
-    let seed = 0x2f6b_1a3d;
-    const random = (n: number): number => {
-      // mulberry32: the same sequence on every run.
-      seed = (seed + 0x6d2b79f5) | 0;
-      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-      return ((x ^ (x >>> 14)) >>> 0) % n;
-    };
+    const random = seededRandom(0x2f6b_1a3d);
     const steps = [-2_000, -1, 0, 0, 0, 1, 1, 7, 99, 100, 333, 334, 1_000, 1_999, 3_001, 61_000];
     const costs = [0, 1, 1, 1, 1, 2, 3, 5, 6, 30, 31, 999_999];
     const outcomes = new Map<string, number>();
@@ -236,13 +211,7 @@ describe('the penalty box, in both stores alike', () => {
   it('a pseudo-random sequence with a penalty goes through every outcome, identically', async () => {
     let t = 1_650_000_000_000;
     const { step } = twins([{ name: 'sec', limit: 3, windowMs: 1_000, burst: 4 }, { name: 'min', limit: 30, windowMs: 60_000 }], () => t, { after: 2, blockMs: 2_500 });
-    let seed = 0x1234_5678;
-    const random = (n: number): number => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-      return ((x ^ (x >>> 14)) >>> 0) % n;
-    };
+    const random = seededRandom(0x1234_5678);
     const steps = [-500, 0, 0, 1, 50, 333, 1_000, 2_499, 2_500, 10_000];
     const costs = [0, 1, 1, 1, 2, 4, 5];
     const outcomes = new Set<string>();
