@@ -39,6 +39,8 @@ export interface RedisServerOptions {
    * module inject a taken port here to exercise the retry.
    */
   pickPort?: () => Promise<number>;
+  /** More `redis-server` arguments (`['--cluster-enabled', 'yes', …]`), kept across restarts. Default: none. */
+  extraArgs?: readonly string[];
 }
 
 /** A private redis-server that can go down and come back on the same port. */
@@ -115,6 +117,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
   const attempts = options.attempts ?? 5;
   const pickPort = options.pickPort ?? freePort;
+  const extraArgs = [...(options.extraArgs ?? [])];
   const dir = await mkdtemp(join(tmpdir(), 'ward-redis-'));
   try {
     for (let attempt = 1; ; attempt++) {
@@ -126,8 +129,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         throw new RedisSetupError(`refusing port ${RESERVED_PORT}: it belongs to the machine's own Redis`);
       }
       try {
-        const child = await launch(binary, port, dir, readyTimeoutMs);
-        return new RedisProcess(binary, port, dir, readyTimeoutMs, child);
+        const child = await launch(binary, port, dir, readyTimeoutMs, extraArgs);
+        return new RedisProcess(binary, port, dir, readyTimeoutMs, child, extraArgs);
       } catch (error) {
         // Someone took the port between our probe and redis's bind: try another.
         if (error instanceof PortTakenError && attempt < attempts) continue;
@@ -161,7 +164,7 @@ function trackChild(child: ChildProcess): void {
 }
 
 /** Spawns redis-server and resolves once its log says it accepts connections. */
-function launch(binary: string, port: number, dir: string, readyTimeoutMs: number): Promise<ChildProcess> {
+function launch(binary: string, port: number, dir: string, readyTimeoutMs: number, extraArgs: readonly string[]): Promise<ChildProcess> {
   const args = [
     '--port', String(port),
     '--bind', '127.0.0.1',
@@ -170,6 +173,7 @@ function launch(binary: string, port: number, dir: string, readyTimeoutMs: numbe
     '--dir', dir,
     '--daemonize', 'no',
     '--loglevel', 'notice',
+    ...extraArgs,
   ];
   const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   trackChild(child);
@@ -226,15 +230,17 @@ class RedisProcess implements PrivateRedis {
   readonly #binary: string;
   readonly #dir: string;
   readonly #readyTimeoutMs: number;
+  readonly #extraArgs: readonly string[];
   #child: ChildProcess | undefined;
   #closed = false;
 
-  constructor(binary: string, port: number, dir: string, readyTimeoutMs: number, child: ChildProcess) {
+  constructor(binary: string, port: number, dir: string, readyTimeoutMs: number, child: ChildProcess, extraArgs: readonly string[]) {
     this.#binary = binary;
     this.port = port;
     this.url = `redis://127.0.0.1:${port}`;
     this.#dir = dir;
     this.#readyTimeoutMs = readyTimeoutMs;
+    this.#extraArgs = extraArgs;
     this.#child = child;
   }
 
@@ -259,7 +265,7 @@ class RedisProcess implements PrivateRedis {
   async start(): Promise<void> {
     if (this.#closed) throw new RedisSetupError(`redis-server on port ${this.port} was closed; start a new one`);
     if (this.running) return;
-    this.#child = await launch(this.#binary, this.port, this.#dir, this.#readyTimeoutMs);
+    this.#child = await launch(this.#binary, this.port, this.#dir, this.#readyTimeoutMs, this.#extraArgs);
   }
 
   freeze(): void {
