@@ -89,10 +89,10 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   const legacy = flag(options.legacyHeaders, 'legacyHeaders', false);
   const policyValue = policyField(limiter.policies);
 
-  /** Sets the fields of a decision (none when nobody decided). */
   // One policy, allowed (the common answer): its figures are the decision's own, no per-policy results needed.
   const single = limiter.policies.length === 1 ? `"${limiter.policies[0]!.name}";r=` : undefined;
 
+  /** Sets the fields of a decision (none when nobody decided). */
   function fields(ctx: Context, decision: RateLimitDecision): void {
     if (decision.source === 'none') return;
     const res = ctx.res;
