@@ -15,6 +15,7 @@ export type {
   WardResponse,
   WardState,
 } from './types.js';
+export { callAsync } from './call-async.js';
 export { describeValue } from './describe-value.js';
 export { compose, NextCalledTwiceError, type ComposedMiddleware } from './compose.js';
 export {

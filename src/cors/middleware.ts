@@ -7,7 +7,7 @@
  * here answers an error: a bad `Origin`, a failing origin function or a
  * hostile preflight is a refusal, never a 5xx.
  */
-import { describeValue } from '@ward/core';
+import { callAsync, describeValue } from '@ward/core';
 import { type Context, type Middleware, type Next, type WardResponse, defineMiddleware, markFactory } from '@ward/core';
 import { rejectCounter } from './metrics.js';
 import { type CorsOptions, type CorsRejectReason, type OriginFunction, resolveCorsOptions } from './options.js';
@@ -246,12 +246,7 @@ export function cors(options: CorsOptions): Middleware {
 
   // Not an async function: the common path chains one step on the downstream's promise, no extra layer.
   return defineMiddleware('cors', described, function cors(ctx: Context, next: Next): Promise<void> {
-    try {
-      return handle(ctx, next);
-    } catch (error) {
-      // As from an async function: a failure here rejects, it does not throw.
-      return Promise.reject(error);
-    }
+    return callAsync(handle, ctx, next);
   });
 }
 markFactory(cors);

@@ -5,6 +5,7 @@
  * mode, the fallback store and the metrics; every answer is a
  * {@link RateLimitDecision}, never a rejection for an ordinary refusal.
  */
+import { callAsync } from '@ward/core';
 import { StoreGuard, type StoreFailure } from './guard.js';
 import { storeKey } from './keys.js';
 import { MemoryStore } from './memory-store.js';
@@ -95,12 +96,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   function consume(key: string, cost = 1): Promise<RateLimitDecision> {
-    try {
-      return Promise.resolve(decide(key, cost));
-    } catch (error) {
-      // As from an async function: a programming error rejects, it does not throw.
-      return Promise.reject(error);
-    }
+    // A programming error (a bad key or cost) rejects, as from an async function.
+    return callAsync(decide, key, cost);
   }
 
   async function reset(key: string): Promise<void> {

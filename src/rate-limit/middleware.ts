@@ -6,7 +6,7 @@
  * `Retry-After` and the violated policies, or 503 `RATE_LIMIT_UNAVAILABLE`
  * when the store failed under `failureMode: 'closed'`.
  */
-import { type Context, HttpError, type Middleware, type Next, defineMiddleware, describeValue, markFactory } from '@ward/core';
+import { type Context, HttpError, type Middleware, type Next, callAsync, defineMiddleware, describeValue, markFactory } from '@ward/core';
 import proxyaddr from 'proxy-addr';
 import { RATELIMIT, RATELIMIT_POLICY, legacyFields, policyField, rateLimitField, seconds } from './headers.js';
 import { ipKey } from './keys.js';
@@ -187,12 +187,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     legacyHeaders: legacy,
   };
   return defineMiddleware('rateLimit', described, function rateLimit(ctx: Context, next: Next): Promise<void> {
-    try {
-      return start(ctx, next);
-    } catch (error) {
-      // As from an async function: a failure here rejects, it does not throw.
-      return Promise.reject(error);
-    }
+    return callAsync(start, ctx, next);
   });
 }
 markFactory(rateLimit);

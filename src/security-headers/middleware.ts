@@ -17,7 +17,7 @@
  *
  * With `browserTypes: '*'` everything is set before `next()` (helmet's way).
  */
-import { type Context, defineMiddleware, markFactory, type Middleware, type Next, type WardResponse } from '@ward/core';
+import { type Context, callAsync, defineMiddleware, markFactory, type Middleware, type Next, type WardResponse } from '@ward/core';
 import type { CompiledPolicy } from './csp-policy.js';
 import { additionsOf, existingNonce, type NonceSource, nonceSource, requestNonce } from './nonce.js';
 import { type ResolvedHeaders, resolveOptions, type SecurityHeadersOptions } from './options.js';
@@ -92,19 +92,18 @@ export const securityHeaders = markFactory(function securityHeaders(options: Sec
   }
 
   // Not an async function: the common path returns the downstream's promise with one step chained, no extra layer.
+  function start(ctx: Context, next: Next): Promise<void> {
+    const res = ctx.res;
+    const api = checkSecure && ctx.req.secure ? apiSecure : apiPlain;
+    for (let i = 0; i < api.length; i += 2) res.setHeader(api[i]!, api[i + 1]!);
+    for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
+    const nonce = nonces === undefined ? undefined : requestNonce(ctx, nonces);
+    if (browserTypes === undefined) return everything(ctx, next, res, nonce);
+    return Promise.resolve(next()).then(() => after(ctx, res, nonce, browserTypes));
+  }
+
   return defineMiddleware('securityHeaders', describe(resolved), function securityHeaders(ctx: Context, next: Next): Promise<void> {
-    try {
-      const res = ctx.res;
-      const api = checkSecure && ctx.req.secure ? apiSecure : apiPlain;
-      for (let i = 0; i < api.length; i += 2) res.setHeader(api[i]!, api[i + 1]!);
-      for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
-      const nonce = nonces === undefined ? undefined : requestNonce(ctx, nonces);
-      if (browserTypes === undefined) return everything(ctx, next, res, nonce);
-      return Promise.resolve(next()).then(() => after(ctx, res, nonce, browserTypes));
-    } catch (error) {
-      // As from an async function: a failure here rejects, it does not throw.
-      return Promise.reject(error);
-    }
+    return callAsync(start, ctx, next);
   });
 });
 
