@@ -14,15 +14,22 @@
  * Policy names are restricted (policy.ts) to characters an sf-string needs
  * no escaping for.
  */
+import { createHash } from 'node:crypto';
 import type { CompiledPolicies } from './policy.js';
 import type { RateLimitDecision } from './limiter.js';
 
 export const RATELIMIT_POLICY = 'RateLimit-Policy';
 export const RATELIMIT = 'RateLimit';
 
-/** `RateLimit-Policy`, the same on every response of a limiter. */
-export function policyField(policies: CompiledPolicies): string {
-  return policies.map((p) => `"${p.name}";q=${p.limit};w=${p.windowSec}`).join(', ');
+/** `RateLimit-Policy`: the same on every response of a limiter, unless a partition key (`pk`) is added. */
+export function policyField(policies: CompiledPolicies, partitionKey?: string): string {
+  const pk = partitionKey === undefined ? '' : `;pk=:${partitionKey}:`;
+  return policies.map((p) => `"${p.name}";q=${p.limit};w=${p.windowSec}${pk}`).join(', ');
+}
+
+/** The draft's opaque partition key: base64 of the first 12 hex digits of SHA-256(key) (express-rate-limit's choice). */
+export function partitionKeyOf(key: string): string {
+  return Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
 }
 
 /** Whole seconds, rounded up, of a wait in milliseconds. */

@@ -8,7 +8,7 @@
  */
 import { type Context, HttpError, type Middleware, type Next, callAsync, defineMiddleware, describeValue, markFactory } from '@ward/core';
 import proxyaddr from 'proxy-addr';
-import { RATELIMIT, RATELIMIT_POLICY, legacyFields, policyField, rateLimitField, seconds } from './headers.js';
+import { RATELIMIT, RATELIMIT_POLICY, legacyFields, partitionKeyOf, policyField, rateLimitField, seconds } from './headers.js';
 import { ipKey } from './keys.js';
 import { DECIDE, type DecidingLimiter, type RateLimitDecision, type RateLimiter, createRateLimiter } from './limiter.js';
 import { LIMITER_OPTION_NAMES, type RateLimiterOptions } from './options.js';
@@ -47,9 +47,17 @@ export interface RateLimitOptions extends Partial<RateLimiterOptions> {
   headers?: boolean;
   /** Also send `X-RateLimit-Limit`, `-Remaining` and `-Reset` (seconds) for the strictest policy. Default: `false`. */
   legacyHeaders?: boolean;
+  /**
+   * Add the draft's partition key to each `RateLimit-Policy` member:
+   * `pk=:<base64>:` of the first 12 hex digits of the key's SHA-256 — an
+   * opaque hash, never the address or user id itself (draft-10 §6.1), so a
+   * client can tell its own buckets apart. Costs one hash per request.
+   * Default: `false`.
+   */
+  partitionKey?: boolean;
 }
 
-const OWN_OPTIONS = ['limiter', 'key', 'cost', 'skip', 'allowList', 'ipv6Subnet', 'dryRun', 'headers', 'legacyHeaders'];
+const OWN_OPTIONS = ['limiter', 'key', 'cost', 'skip', 'allowList', 'ipv6Subnet', 'dryRun', 'headers', 'legacyHeaders', 'partitionKey'];
 const KNOWN = new Set([...OWN_OPTIONS, ...LIMITER_OPTION_NAMES]);
 const WHERE = 'rateLimit(options)';
 /** Where a request keeps the names of the limiters that already decided it. */
@@ -87,17 +95,18 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   const dryRun = flag(options.dryRun, 'dryRun', false);
   const headers = flag(options.headers, 'headers', true);
   const legacy = flag(options.legacyHeaders, 'legacyHeaders', false);
+  const withPartitionKey = flag(options.partitionKey, 'partitionKey', false);
   const policyValue = policyField(limiter.policies);
 
   // One policy, allowed (the common answer): its figures are the decision's own, no per-policy results needed.
   const single = limiter.policies.length === 1 ? `"${limiter.policies[0]!.name}";r=` : undefined;
 
   /** Sets the fields of a decision (none when nobody decided). */
-  function fields(ctx: Context, decision: RateLimitDecision): void {
+  function fields(ctx: Context, decision: RateLimitDecision, key: string): void {
     if (decision.source === 'none') return;
     const res = ctx.res;
     if (headers) {
-      res.setHeader(RATELIMIT_POLICY, policyValue);
+      res.setHeader(RATELIMIT_POLICY, withPartitionKey ? policyField(limiter.policies, partitionKeyOf(key)) : policyValue);
       const value = single !== undefined && decision.outcome === 'allowed' ? `${single}${decision.remaining};t=${seconds(decision.resetMs)}` : rateLimitField(decision);
       res.setHeader(RATELIMIT, value);
     }
@@ -161,12 +170,12 @@ export function rateLimit(options: RateLimitOptions): Middleware {
 
   function charge(ctx: Context, next: Next, key: string, tokens: number): Promise<void> {
     const decision = decide(key, tokens);
-    return isPromise(decision) ? Promise.resolve(decision).then((d) => act(ctx, next, d)) : act(ctx, next, decision);
+    return isPromise(decision) ? Promise.resolve(decision).then((d) => act(ctx, next, d, key)) : act(ctx, next, decision, key);
   }
 
-  function act(ctx: Context, next: Next, decision: RateLimitDecision): Promise<void> {
+  function act(ctx: Context, next: Next, decision: RateLimitDecision, key: string): Promise<void> {
     ctx.state.rateLimit = decision;
-    fields(ctx, decision);
+    fields(ctx, decision, key);
     if (decision.allowed || dryRun) return next();
     ctx.problem(refusal(decision, name));
     return DONE;
@@ -185,6 +194,7 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     dryRun,
     headers,
     legacyHeaders: legacy,
+    partitionKey: withPartitionKey,
   };
   return defineMiddleware('rateLimit', described, function rateLimit(ctx: Context, next: Next): Promise<void> {
     return callAsync(start, ctx, next);

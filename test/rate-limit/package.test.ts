@@ -57,6 +57,7 @@ describe('types and description', () => {
         dryRun: false,
         headers: true,
         legacyHeaders: false,
+        partitionKey: false,
       },
     });
   });

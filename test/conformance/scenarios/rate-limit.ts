@@ -11,11 +11,16 @@
  */
 import type { Context, Middleware } from '@ward/core';
 import { MemoryStore, type RateLimitOptions, type RateLimitPolicy, type RateLimitStore, createRateLimiter, rateLimit } from '@ward/rate-limit';
+import { createHash } from 'node:crypto';
 import { Registry } from 'prom-client';
+import { expect } from 'vitest';
 import type { Scenario } from '../harness.js';
 import { JSON_BODY, STREAM_CHUNKS, TEXT_BODY } from '../probe.js';
 
 const NOW = 1_700_000_000_000;
+
+/** The draft's partition key of `key`, computed here independently: base64 of the first 12 hex digits of its SHA-256. */
+const pk = (key: string): string => Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
 const MINUTE: RateLimitPolicy = { name: 'burst', limit: 2, windowMs: 60_000 };
 
 /** A limiter on a fixed clock and its own registry; `/json` skipped. */
@@ -200,6 +205,18 @@ export const RATE_LIMIT: readonly Scenario[] = [
       { path: '/text', expect: { status: 429, problem: RATE_LIMITED('Rate limit exceeded (burst); retry after 30 s', ['burst']) } },
     ],
     counts: { text: 2 },
+  },
+  {
+    name: 'rate-limit: with partitionKey, each RateLimit-Policy member carries pk, an opaque hash of the client key (never the key itself)',
+    chain: () => [limited({ partitionKey: true, key: (ctx) => ctx.req.header('x-api-key') })],
+    exchanges: [
+      { path: '/text', request: { headers: { 'x-api-key': 'client-1' } }, expect: { status: 200, text: TEXT_BODY, headers: { 'ratelimit-policy': `"burst";q=2;w=60;pk=:${pk('client-1')}:` } } },
+      { path: '/text', request: { headers: { 'x-api-key': 'client-2' } }, expect: { status: 200, text: TEXT_BODY, headers: { 'ratelimit-policy': `"burst";q=2;w=60;pk=:${pk('client-2')}:` } } },
+    ],
+    counts: { text: 2 },
+    verify(_run, responses) {
+      for (const response of responses) expect(String(response.headers['ratelimit-policy'])).not.toContain('client-');
+    },
   },
   {
     name: 'rate-limit: a request costing more than the burst gets its own 429 code and no Retry-After',
