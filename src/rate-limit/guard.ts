@@ -52,11 +52,6 @@ export class StoreGuard {
     this.#s = settings;
   }
 
-  /** True while the breaker keeps calls away from the store. */
-  get open(): boolean {
-    return this.#state !== CLOSED;
-  }
-
   /** One guarded decision: the store's answer, or a rejection with a store error. */
   consume(key: string, policies: CompiledPolicies, cost: number): StoreDecision | Promise<StoreDecision> {
     if (this.#state !== CLOSED) {

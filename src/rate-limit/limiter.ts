@@ -10,7 +10,7 @@ import { StoreGuard, type StoreFailure } from './guard.js';
 import { storeKey } from './keys.js';
 import { MemoryStore } from './memory-store.js';
 import { rateLimitMetrics } from './metrics.js';
-import { type RateLimiterOptions, resolveLimiterOptions, type FailureMode } from './options.js';
+import { LIMITER_OPTION_NAMES, type RateLimiterOptions, resolveLimiterOptions, type FailureMode } from './options.js';
 import type { CompiledPolicies } from './policy.js';
 import type { StoreDecision } from './store.js';
 import { type RateLimitDecision, StoreDecided, undecided } from './decision.js';
@@ -43,6 +43,12 @@ export interface DecidingLimiter extends RateLimiter {
 }
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  if (typeof options === 'object' && options !== null) {
+    // A misspelt option must not silently turn a setting off.
+    for (const key of Object.keys(options)) {
+      if (!LIMITER_OPTION_NAMES.includes(key)) throw new TypeError(`createRateLimiter(options): unknown option "${key}" (known: ${LIMITER_OPTION_NAMES.join(', ')})`);
+    }
+  }
   const config = resolveLimiterOptions(options);
   const { name, policies, failureMode, fallbackPolicies } = config;
   const metrics = rateLimitMetrics(config.registry, config.prefix, name, config.store.kind);
@@ -77,14 +83,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       throw new RangeError(`rate limiter "${name}": cost must be an integer from 0 to 1 000 000 000, got ${String(cost)}`);
     }
     const full = storeKey(config.keyPrefix, key);
-    let answer: StoreDecision | Promise<StoreDecision>;
     const started = metrics.timed ? performance.now() : 0;
-    try {
-      answer = guard.consume(full, policies, cost);
-    } catch (error) {
-      // Whatever the store threw or rejected with is a store failure, never a refusal.
-      return failed(full, cost, error);
-    }
+    // The guard never throws: whatever the store threw or rejected with arrives as a rejection, a store failure.
+    const answer = guard.consume(full, policies, cost);
     if (!(answer instanceof Promise)) return decided(answer, cost, 'store', policies);
     return answer.then(
       (settled) => {

@@ -21,7 +21,6 @@ export interface LimiterMetrics {
   latency(seconds: number): void;
 }
 
-const OUTCOMES: readonly Outcome[] = ['allowed', 'limited', 'cost_exceeds_burst', 'blocked', 'failed_open', 'failed_closed'];
 /** Which outcomes each source can have: the series that exist from the start. */
 const SOURCES: Readonly<Record<Source, readonly Outcome[]>> = {
   store: ['allowed', 'limited', 'cost_exceeds_burst', 'blocked'],
@@ -71,5 +70,3 @@ export function rateLimitMetrics(registry: MetricsRegistry, prefix: string, limi
     latency: (seconds) => histogram?.observe(seconds),
   };
 }
-
-export { OUTCOMES };

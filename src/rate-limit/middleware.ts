@@ -82,7 +82,9 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     if (typeof options.limiter !== 'object' || typeof options.limiter.consume !== 'function') throw new TypeError(`${WHERE}.limiter must come from createRateLimiter(), got ${describeValue(options.limiter)}`);
     limiter = options.limiter;
   } else {
-    limiter = createRateLimiter(options as RateLimiterOptions);
+    // Only the limiter's own options: the rest (key, skip, headers…) are this middleware's.
+    const own = Object.fromEntries(LIMITER_OPTION_NAMES.filter((name) => name in options).map((name) => [name, (options as Record<string, unknown>)[name]]));
+    limiter = createRateLimiter(own as unknown as RateLimiterOptions);
   }
 
   const ipv6Subnet = options.ipv6Subnet ?? 64;

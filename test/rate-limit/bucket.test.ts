@@ -184,6 +184,11 @@ describe('configuration errors name the option', () => {
     expect(make(policies)).toThrow(message);
   });
 
+  it('a misspelt option is refused, naming it', () => {
+    const options = { policies: [{ name: 'p', limit: 1, windowMs: 1 }], failuremode: 'closed', registry: new Registry() };
+    expect(() => createRateLimiter(options as never)).toThrow(/unknown option "failuremode"/);
+  });
+
   it('a shared store needs an explicit failure mode', () => {
     const store = { kind: 'redis', consume: () => ({ allowed: true, state: [0, 0] }), reset: () => undefined };
     expect(() => createRateLimiter({ policies: [{ name: 'p', limit: 1, windowMs: 1 }], store, registry: new Registry() })).toThrow(/failureMode is required with a redis store/);
