@@ -1,0 +1,46 @@
+/**
+ * Where revoked access tokens are remembered until they would have expired
+ * anyway: single tokens by (`iss`, `jti`) — OWASP's deny list, keyed on the
+ * token's identity, not its bytes, so a re-encoded signature is still
+ * revoked — and a per-subject watermark, "every token of this subject
+ * issued before T", which is how "log out everywhere" and "password
+ * changed" reach tokens already handed out.
+ */
+
+/** The identity of one access token, from its verified claims. */
+export interface RevokedToken {
+  /** `iss` claim; `''` when the token has none. */
+  readonly issuer: string;
+  /** `sub` claim. */
+  readonly subject: string;
+  /** `jti` claim. */
+  readonly tokenId: string;
+  /** `exp` claim, in seconds since the epoch: the entry is forgotten then. */
+  readonly expiresAt: number;
+}
+
+/** What a verified token is checked against. */
+export interface RevocationQuery {
+  readonly issuer: string;
+  readonly subject: string;
+  /** `jti`; undefined when the token has none (only the watermark applies). */
+  readonly tokenId: string | undefined;
+  /** `iat`, in seconds since the epoch; undefined when the token has none (then any watermark revokes it). */
+  readonly issuedAt: number | undefined;
+}
+
+/** A deny list of access tokens. Memory and Redis implementations ship; any store can implement it. */
+export interface RevocationStore {
+  /** `'memory'`, `'redis'`, …: a metric label. */
+  readonly kind: string;
+  /** True when the token is revoked. A synchronous answer keeps the request path free of promises. */
+  isRevoked(query: RevocationQuery): boolean | Promise<boolean>;
+  /** Revokes one token until its `exp`. */
+  revokeToken(token: RevokedToken): void | Promise<void>;
+  /**
+   * Revokes every token of `subject` (of `issuer`) issued before `before`
+   * (seconds since the epoch), remembered for `ttlSeconds` — at least the
+   * longest access-token lifetime, after which no such token is still valid.
+   */
+  revokeSubject(issuer: string, subject: string, before: number, ttlSeconds: number): void | Promise<void>;
+}
