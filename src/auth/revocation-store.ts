@@ -3,7 +3,7 @@
  * anyway: single tokens by (`iss`, `jti`) — OWASP's deny list, keyed on the
  * token's identity, not its bytes, so a re-encoded signature is still
  * revoked — and a per-subject watermark, "every token of this subject
- * issued before T", which is how "log out everywhere" and "password
+ * issued at or before T", which is how "log out everywhere" and "password
  * changed" reach tokens already handed out.
  */
 
@@ -38,9 +38,29 @@ export interface RevocationStore {
   /** Revokes one token until its `exp`. */
   revokeToken(token: RevokedToken): void | Promise<void>;
   /**
-   * Revokes every token of `subject` (of `issuer`) issued before `before`
-   * (seconds since the epoch), remembered for `ttlSeconds` — at least the
-   * longest access-token lifetime, after which no such token is still valid.
+   * Revokes every token of `subject` (of `issuer`) issued at or before
+   * `before` (seconds since the epoch: `iat` has whole seconds, so tokens
+   * of that same second are revoked too), remembered for `ttlSeconds` — at
+   * least the longest access-token lifetime, after which no such token is
+   * still valid. A later watermark replaces an earlier one, never the reverse.
    */
   revokeSubject(issuer: string, subject: string, before: number, ttlSeconds: number): void | Promise<void>;
+  /**
+   * Optional: calls `listener` after each revocation made through this
+   * store, so verifiers drop their cached copies at once. Returns the
+   * unsubscribe function. Default: none (hits are still checked against the store).
+   */
+  onRevoke?(listener: (revocation: Revocation) => void): () => void;
+}
+
+/** What {@link RevocationStore.onRevoke} announces. */
+export type Revocation =
+  | { readonly kind: 'token'; readonly issuer: string; readonly tokenId: string }
+  | { readonly kind: 'subject'; readonly issuer: string; readonly subject: string; readonly before: number };
+
+/** True when `revocation` revokes a token with these claims. */
+export function revokes(revocation: Revocation, token: { issuer: string; subject: string; tokenId: string | undefined; issuedAt: number | undefined }): boolean {
+  if (token.issuer !== revocation.issuer) return false;
+  if (revocation.kind === 'token') return token.tokenId === revocation.tokenId;
+  return token.subject === revocation.subject && (token.issuedAt === undefined || token.issuedAt <= revocation.before);
 }

@@ -1,0 +1,106 @@
+/**
+ * The deny list shared by a fleet, in Redis (or Redis Cluster) through an
+ * injected ioredis client. A revoked token is one key expiring at the
+ * token's own `exp` (`SET … EXAT`); a subject's watermark is one key
+ * expiring when no token it revokes can still be valid. Both keys of a
+ * subject share a hash tag, so one `MGET` answers a check on a cluster too.
+ * Keys are built from SHA-256 digests, so no claim value can shape a key.
+ *
+ * Calls fail at once when the client is not `ready` (ioredis's offline
+ * queue would hold them); the verifier's deadline and failure mode decide
+ * what a failure means for the request.
+ */
+import { hash } from 'node:crypto';
+import { describeValue } from '@ward/core';
+import type { RevocationQuery, RevocationStore, RevokedToken } from './revocation-store.js';
+
+/** The part of an ioredis `Redis` or `Cluster` client the store calls. */
+export interface RedisRevocationClient {
+  mget(...keys: string[]): Promise<(string | null)[]>;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, mode: 'EXAT', at: number): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  /** ioredis's connection status; calls fail at once unless it is `ready`. Absent: always tried. */
+  readonly status?: string;
+  connect?(): Promise<void>;
+}
+
+/** Options of {@link RedisRevocationStore}. */
+export interface RedisRevocationStoreOptions {
+  /** An ioredis `Redis` or `Cluster` instance (yours: the store never connects or quits it). Required. */
+  client: RedisRevocationClient;
+  /** Prefix of every key. Default: `'ward:auth:rev:'`. */
+  prefix?: string;
+}
+
+/** Raises a subject's watermark, never lowers it; the key lives at least `ttl` seconds. */
+const RAISE_WATERMARK = `
+local current = tonumber(redis.call('GET', KEYS[1]))
+local before = tonumber(ARGV[1])
+local ttl = tonumber(ARGV[2])
+if current and current >= before then
+  if redis.call('TTL', KEYS[1]) < ttl then redis.call('EXPIRE', KEYS[1], ttl) end
+  return current
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+return before`;
+
+export class RedisRevocationStore implements RevocationStore {
+  readonly kind = 'redis';
+  readonly #client: RedisRevocationClient;
+  readonly #prefix: string;
+
+  constructor(options: RedisRevocationStoreOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('RedisRevocationStore needs { client: an ioredis Redis or Cluster instance }');
+    const client = options.client;
+    if (typeof client !== 'object' || client === null || typeof client.mget !== 'function' || typeof client.eval !== 'function') {
+      throw new TypeError(`RedisRevocationStore client must be an ioredis Redis or Cluster instance, got ${describeValue(client)}`);
+    }
+    const prefix = options.prefix ?? 'ward:auth:rev:';
+    if (typeof prefix !== 'string') throw new TypeError(`RedisRevocationStore prefix must be a string, got ${describeValue(prefix)}`);
+    this.#client = client;
+    this.#prefix = prefix;
+  }
+
+  async isRevoked(query: RevocationQuery): Promise<boolean> {
+    this.#ready();
+    const base = this.#subjectKey(query.issuer, query.subject);
+    if (query.tokenId === undefined) {
+      const before = await this.#client.get(`${base}:before`);
+      return before !== null;
+    }
+    const [token, before] = await this.#client.mget(`${base}:jti:${digest(query.tokenId)}`, `${base}:before`);
+    if (token !== null && token !== undefined) return true;
+    if (before === null || before === undefined) return false;
+    return query.issuedAt === undefined || query.issuedAt <= Number(before);
+  }
+
+  async revokeToken(token: RevokedToken): Promise<void> {
+    this.#ready();
+    if (token.expiresAt * 1000 <= Date.now()) return;
+    await this.#client.set(`${this.#subjectKey(token.issuer, token.subject)}:jti:${digest(token.tokenId)}`, '1', 'EXAT', Math.ceil(token.expiresAt));
+  }
+
+  async revokeSubject(issuer: string, subject: string, before: number, ttlSeconds: number): Promise<void> {
+    this.#ready();
+    await this.#client.eval(RAISE_WATERMARK, 1, `${this.#subjectKey(issuer, subject)}:before`, Math.floor(before), Math.max(1, Math.ceil(ttlSeconds)));
+  }
+
+  /** `<prefix>{<digest of iss and sub>}`: one hash slot per subject. */
+  #subjectKey(issuer: string, subject: string): string {
+    return `${this.#prefix}{${digest(`${issuer}\u0000${subject}`)}}`;
+  }
+
+  #ready(): void {
+    const client = this.#client;
+    const status = client.status;
+    if (status === undefined || status === 'ready') return;
+    if (status === 'wait' && typeof client.connect === 'function') client.connect().catch(() => undefined);
+    throw new Error(`the Redis client is ${status}, not ready`);
+  }
+}
+
+/** 22 base64url characters of SHA-256 (132 bits): short keys, no claim text in them. */
+function digest(value: string): string {
+  return hash('sha256', value, 'base64url').slice(0, 22);
+}
