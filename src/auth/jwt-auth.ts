@@ -30,6 +30,7 @@ export interface JwtAuthOptions extends Partial<JwtVerifierOptions>, WardMetrics
   realm?: string;
 }
 
+const DONE: Promise<void> = Promise.resolve();
 const OWN = ['verifier', 'from', 'optional', 'realm', 'registry', 'prefix'];
 const KNOWN = new Set([...OWN, ...VERIFIER_OPTION_NAMES]);
 const WHERE = 'jwtAuth(options)';
@@ -95,17 +96,20 @@ export function jwtAuth(options: JwtAuthOptions): Middleware {
           return next();
         }
         count.missing.inc();
-        return Promise.reject(answers.TOKEN_MISSING());
+        ctx.problem(answers.TOKEN_MISSING());
+        return DONE;
       }
       if (found.kind === 'malformed') {
         count.malformed.inc();
-        return Promise.reject(answers.CREDENTIALS_MALFORMED());
+        ctx.problem(answers.CREDENTIALS_MALFORMED());
+        return DONE;
       }
       let verified: VerifiedToken | Promise<VerifiedToken>;
       try {
         verified = verifier.verify(found.token);
       } catch (error) {
-        return Promise.reject(refuse(error));
+        ctx.problem(refuse(error));
+        return DONE;
       }
       if (!(verified instanceof Promise)) {
         count.cached.inc();
@@ -117,7 +121,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware {
           return accept(ctx, token, next);
         },
         (error: unknown) => {
-          throw refuse(error);
+          ctx.problem(refuse(error));
         },
       );
     },

