@@ -17,6 +17,7 @@ import { RECOVERY } from './scenarios/recovery.js';
 import { TIMEOUT } from './scenarios/timeout.js';
 import { LOGGER } from './scenarios/logger.js';
 import { RATE_LIMIT } from './scenarios/rate-limit.js';
+import { AUTH } from './scenarios/auth.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   ...ONION,
@@ -32,4 +33,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ...TIMEOUT,
   ...LOGGER,
   ...RATE_LIMIT,
+  ...AUTH,
 ];
