@@ -38,6 +38,7 @@ import { randomUUID } from 'node:crypto';
  * @property {number} maxUsers the bound
  * @property {() => Promise<number>} count
  * @property {(id: string) => Promise<User | undefined>} get
+ * @property {(email: string) => Promise<User | undefined>} findByEmail case-insensitive
  * @property {(query: { page: number, limit: number }) => Promise<Page>} list 1-based `page`; a page past the end is empty
  * @property {(input: UserInput) => Promise<WriteResult>} create fails with `email-taken` or `full`
  * @property {(id: string, input: UserInput) => Promise<WriteResult>} replace fails with `not-found` or `email-taken`
@@ -109,6 +110,10 @@ export function createUserStore(options = {}) {
     },
     async get(id) {
       return users.get(id);
+    },
+    async findByEmail(email) {
+      const id = byEmail.get(email.toLowerCase());
+      return id === undefined ? undefined : users.get(id);
     },
     async list({ page, limit }) {
       /** @type {User[]} */
