@@ -1,6 +1,68 @@
 /**
- * Cookie helpers. (readCookie first; the refresh-token cookie builders are added next to it.)
+ * Cookies for the refresh token (OWASP Session Management; RFC 6265bis):
+ * `HttpOnly` (no script reads it), `Secure`, `SameSite=Strict` and no
+ * `Domain` by default, named with the `__Host-` prefix when its path is
+ * `/` (the browser then refuses it without Secure, with a Domain or on
+ * another path) and `__Secure-` when it is scoped to a path such as
+ * `/api/auth`. And a strict reader for the `Cookie` field that never throws.
  */
+import { describeValue } from '@ward/core';
+
+/** Options of {@link refreshTokenCookie} and {@link clearRefreshTokenCookie}. */
+export interface RefreshCookieOptions {
+  /** The cookie name. Default: `__Host-refresh_token` with path `/`, else `__Secure-refresh_token`. */
+  name?: string;
+  /** The path the browser sends it to. Default: `'/'`. */
+  path?: string;
+  /** Default: `'Strict'`. `'None'` requires `secure` (and is refused without it). */
+  sameSite?: 'Strict' | 'Lax' | 'None';
+  /** Default: `true`. `false` only for plain-http development; `__Host-`/`__Secure-` names need it. */
+  secure?: boolean;
+}
+
+const NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const PATH = /^\/[\x21-\x3a\x3c-\x7e]*$/;
+const VALUE = /^[A-Za-z0-9._~-]*$/;
+
+function attributes(options: RefreshCookieOptions, where: string): { name: string; tail: string } {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object, got ${describeValue(options)}`);
+  const path = options.path ?? '/';
+  if (typeof path !== 'string' || !PATH.test(path)) throw new TypeError(`${where}.path must be an absolute path without ';' or spaces, got ${describeValue(path)}`);
+  const secure = options.secure ?? true;
+  const sameSite = options.sameSite ?? 'Strict';
+  if (sameSite !== 'Strict' && sameSite !== 'Lax' && sameSite !== 'None') throw new RangeError(`${where}.sameSite must be 'Strict', 'Lax' or 'None', got ${describeValue(sameSite)}`);
+  if (sameSite === 'None' && !secure) throw new RangeError(`${where}: SameSite=None requires Secure (RFC 6265bis)`);
+  const name = options.name ?? (secure ? (path === '/' ? '__Host-refresh_token' : '__Secure-refresh_token') : 'refresh_token');
+  if (typeof name !== 'string' || !NAME.test(name)) throw new TypeError(`${where}.name must be a cookie name, got ${describeValue(name)}`);
+  if (name.startsWith('__Host-') && (path !== '/' || !secure)) throw new RangeError(`${where}: a __Host- cookie needs path '/' and Secure (RFC 6265bis); use a __Secure- name for path ${path}`);
+  if (name.startsWith('__Secure-') && !secure) throw new RangeError(`${where}: a __Secure- cookie needs Secure`);
+  return { name, tail: `; Path=${path}; HttpOnly${secure ? '; Secure' : ''}; SameSite=${sameSite}` };
+}
+
+/**
+ * The `Set-Cookie` value that hands a refresh token to the browser, living
+ * until `expiresAt` (ms since the epoch; `Max-Age` from `now`).
+ *
+ * @example
+ * ctx.res.appendHeader('set-cookie', refreshTokenCookie(pair.refreshToken, pair.refreshTokenExpiresAt));
+ */
+export function refreshTokenCookie(token: string, expiresAt: number, options: RefreshCookieOptions = {}, now: number = Date.now()): string {
+  const { name, tail } = attributes(options, 'refreshTokenCookie(options)');
+  if (typeof token !== 'string' || !VALUE.test(token)) throw new TypeError('refreshTokenCookie(token): a refresh token is base64url text');
+  const maxAge = Math.max(0, Math.floor((expiresAt - now) / 1000));
+  return `${name}=${token}; Max-Age=${maxAge}${tail}`;
+}
+
+/** The `Set-Cookie` value that removes the refresh cookie (same name and path, empty, `Max-Age=0`). */
+export function clearRefreshTokenCookie(options: RefreshCookieOptions = {}): string {
+  const { name, tail } = attributes(options, 'clearRefreshTokenCookie(options)');
+  return `${name}=; Max-Age=0${tail}`;
+}
+
+/** The cookie name {@link refreshTokenCookie} uses with these options. */
+export function refreshCookieName(options: RefreshCookieOptions = {}): string {
+  return attributes(options, 'refreshCookieName(options)').name;
+}
 
 /** Longest Cookie field scanned, in characters: past it the field is ignored (bounded work on hostile input). */
 const MAX_COOKIE_HEADER = 16_384;

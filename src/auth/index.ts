@@ -18,4 +18,9 @@ export { revokes, type Revocation, type RevocationQuery, type RevocationStore, t
 export { MemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation-memory-store.js';
 export { RedisRevocationStore, type RedisRevocationClient, type RedisRevocationStoreOptions } from './revocation-redis-store.js';
 // ── token service, refresh stores, cookies ──
+export { createTokenService, type SigningKeyOption, type TokenPair, type TokenService, type TokenServiceEvent, type TokenServiceOptions } from './token-service.js';
+export type { RefreshFamily, RefreshGrant, RefreshStore, RotateResult } from './refresh-store.js';
+export { MemoryRefreshStore, type MemoryRefreshStoreOptions } from './refresh-memory-store.js';
+export { RedisRefreshStore, type RedisRefreshClient, type RedisRefreshStoreOptions } from './refresh-redis-store.js';
+export { clearRefreshTokenCookie, readCookie, refreshCookieName, refreshTokenCookie, type RefreshCookieOptions } from './cookies.js';
 // ── rbac ──

@@ -6,6 +6,7 @@
  * — with one warning per outage, not one per request.
  */
 import { describeValue } from '@ward/core';
+import { withDeadline } from './deadline.js';
 import { AuthError } from './errors.js';
 import { type RevocationQuery, type RevocationStore, revokes } from './revocation-store.js';
 import type { VerifiedCache, VerifiedToken } from './verified-cache.js';
@@ -61,26 +62,10 @@ export function revocationChecker(options: CheckerOptions, cache: VerifiedCache 
         if (answer) throw revoked();
         return verified;
       }
-      return withDeadline(Promise.resolve(answer), timeoutMs).then(
+      return withDeadline(Promise.resolve(answer), timeoutMs, 'the revocation store').then(
         (isRevoked) => answered(isRevoked === true, verified),
         (error: unknown) => failed(error, verified),
       );
     },
   };
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the revocation store did not answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

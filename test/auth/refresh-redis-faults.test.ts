@@ -1,0 +1,43 @@
+/**
+ * RedisRefreshStore when Redis goes away and comes back: logins and
+ * refreshes fail with REFRESH_STORE_UNAVAILABLE (never hang, never a wrong
+ * "invalid token"), and work again by themselves once Redis is back. The
+ * NOSCRIPT path: a server that lost its scripts still rotates.
+ */
+import { Redis } from 'ioredis';
+import { RedisRefreshStore, createTokenService, isAuthError } from '@ward/auth';
+import { describe, expect, it } from 'vitest';
+import { cleanups } from '../rate-limit/helpers.js';
+import { startRedisServer } from '../setup/redis.js';
+import { AUDIENCE, ISSUER, SECRET } from './tokens.js';
+
+const cleanup = cleanups();
+
+describe('RedisRefreshStore faults', () => {
+  it('down: REFRESH_STORE_UNAVAILABLE; back: works; scripts flushed: still rotates', async () => {
+    const server = await startRedisServer();
+    cleanup.push(() => server.close());
+    const client = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+    client.on('error', () => undefined);
+    cleanup.push(() => client.disconnect());
+    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    const tokens = createTokenService({ issuer: ISSUER, audience: AUDIENCE, signingKey: { kid: 'k1', alg: 'HS256', secret: SECRET }, store: new RedisRefreshStore({ client, timeoutMs: 500 }) });
+    const pair = await tokens.issue('user-1');
+
+    await server.stop();
+    await new Promise<void>((resolve) => (client.status === 'ready' ? client.once('close', () => resolve()) : resolve()));
+    for (const attempt of [tokens.issue('user-2'), tokens.refresh(pair.refreshToken)]) {
+      const error = await attempt.then(() => undefined, (e: unknown) => e);
+      expect(isAuthError(error) && error.code).toBe('REFRESH_STORE_UNAVAILABLE');
+    }
+
+    // Restarted empty (no persistence): the old family is gone, new logins work.
+    await server.start();
+    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    const again = await tokens.issue('user-1');
+    await client.script('FLUSH');
+    const next = await tokens.refresh(again.refreshToken);
+    expect(next.refreshToken).not.toBe(again.refreshToken);
+    await expect(tokens.refresh(pair.refreshToken)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_INVALID' });
+  });
+});

@@ -1,0 +1,234 @@
+/**
+ * createTokenService() against the memory store and the test Redis (with
+ * several ioredis clients, as several app servers): access tokens verified
+ * with jose, rotation, reuse detection (also when the thief is first),
+ * tampering, idle and absolute lifetimes on an injected clock, logout and
+ * logout-everywhere, the refresh race (exactly one winner), and garbage.
+ */
+import { jwtVerify } from 'jose';
+import { Redis } from 'ioredis';
+import {
+  type AuthUser,
+  MemoryRefreshStore,
+  MemoryRevocationStore,
+  RedisRefreshStore,
+  type RefreshStore,
+  type TokenServiceEvent,
+  type TokenServiceOptions,
+  createJwtVerifier,
+  createTokenService,
+  isAuthError,
+} from '@ward/auth';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connect, namer } from '../rate-limit/helpers.js';
+import { AUDIENCE, EC, ISSUER, NOW_MS, SECRET, hsKey } from './tokens.js';
+
+const unique = namer('rt');
+let clients: Redis[] = [];
+beforeAll(async () => {
+  clients = await Promise.all([connect(inject('redisUrl')), connect(inject('redisUrl')), connect(inject('redisUrl'))]);
+});
+afterAll(() => {
+  for (const client of clients) client.disconnect();
+});
+
+const DAY = 86_400_000;
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'OK';
+  } catch (error) {
+    expect(isAuthError(error), String(error)).toBe(true);
+    return (error as { code: string }).code;
+  }
+}
+
+const STORES: [string, (i?: number) => RefreshStore][] = [
+  ['memory', () => new MemoryRefreshStore()],
+  ['redis', (() => {
+    let prefix = '';
+    return (i = 0) => {
+      if (i === 0) prefix = `${unique('p')}:`;
+      return new RedisRefreshStore({ client: clients[i % clients.length]!, prefix });
+    };
+  })()],
+];
+
+describe.each(STORES)('token service on the %s store', (_kind, makeStore) => {
+  function service(extra: Partial<TokenServiceOptions> = {}) {
+    const clock = { now: NOW_MS };
+    const events: TokenServiceEvent[] = [];
+    const store = makeStore();
+    const tokens = createTokenService({ issuer: ISSUER, audience: AUDIENCE, signingKey: { kid: 'k1', alg: 'HS256', secret: SECRET }, store, now: () => clock.now, onEvent: (e) => events.push(e), ...extra });
+    return { tokens, clock, events, store };
+  }
+
+  it('issues an RFC 9068 access token (at+jwt, kid, iss, aud, sub, iat, exp = iat + 900, jti, roles) and an opaque refresh token', async () => {
+    const { tokens } = service();
+    const pair = await tokens.issue('user-1', { roles: ['admin'], permissions: ['orders:read'] });
+    const { payload, protectedHeader } = await jwtVerify(pair.accessToken, hsKey(), { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, currentDate: new Date(NOW_MS), typ: 'at+jwt' });
+    expect(protectedHeader).toEqual({ alg: 'HS256', kid: 'k1', typ: 'at+jwt' });
+    expect(payload).toMatchObject({ sub: 'user-1', iat: NOW_MS / 1000, exp: NOW_MS / 1000 + 900, roles: ['admin'], permissions: ['orders:read'] });
+    expect(payload.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(pair).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, accessTokenExpiresAt: NOW_MS + 900_000, refreshTokenExpiresAt: NOW_MS + 14 * DAY });
+    expect(pair.refreshToken).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+    // Our own verifier accepts it, configured from the service.
+    const verified = await createJwtVerifier({ ...tokens.verification(), now: () => NOW_MS }).verify(pair.accessToken);
+    expect(verified.user.roles).toEqual(['admin']);
+  });
+
+  it('rotation: RT1 → a new pair with RT2 ≠ RT1; RT1 is spent', async () => {
+    const { tokens } = service();
+    const first = await tokens.issue('user-1', { roles: ['user'] });
+    const second = await tokens.refresh(first.refreshToken);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(second.refreshToken.slice(0, 22)).toBe(first.refreshToken.slice(0, 22));
+    expect((await tokens.refresh(second.refreshToken)).refreshToken).not.toBe(second.refreshToken);
+  });
+
+  it('reuse: RT1 again after rotation → REFRESH_TOKEN_REUSED, and RT2 is dead too; the event names subject and family', async () => {
+    const { tokens, events } = service();
+    const first = await tokens.issue('user-1');
+    const second = await tokens.refresh(first.refreshToken);
+    expect(await codeOf(tokens.refresh(first.refreshToken))).toBe('REFRESH_TOKEN_REUSED');
+    expect(await codeOf(tokens.refresh(second.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+    expect(events).toEqual([{ type: 'reuse_detected', subject: 'user-1', family: first.refreshToken.slice(0, 22) }]);
+    expect(JSON.stringify(events)).not.toContain(first.refreshToken.slice(23));
+  });
+
+  it('the thief first: a stolen RT1 is used (RT2\'), then the victim presents RT1 → the family dies, RT2\' with it', async () => {
+    const { tokens } = service();
+    const first = await tokens.issue('victim');
+    const thief = await tokens.refresh(first.refreshToken);
+    expect(await codeOf(tokens.refresh(first.refreshToken))).toBe('REFRESH_TOKEN_REUSED');
+    expect(await codeOf(tokens.refresh(thief.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('another login of the same user is another family, untouched by a reuse in the first', async () => {
+    const { tokens } = service();
+    const a = await tokens.issue('user-1');
+    const b = await tokens.issue('user-1');
+    await tokens.refresh(a.refreshToken);
+    await codeOf(tokens.refresh(a.refreshToken));
+    expect(await codeOf(tokens.refresh(b.refreshToken))).toBe('OK');
+  });
+
+  it('tampered tokens (family id, secret) and garbage of any type or size → REFRESH_TOKEN_INVALID', async () => {
+    const { tokens } = service();
+    const { refreshToken } = await tokens.issue('user-1');
+    const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
+    for (const bad of [flip(refreshToken, 3), flip(refreshToken, 40), `${refreshToken}x`, refreshToken.replace('.', '_'), '', 'a.b', 'x'.repeat(1_000_000), 'é'.repeat(66), 42, null, undefined, {}, [refreshToken]]) {
+      expect(await codeOf(tokens.refresh(bad))).toBe('REFRESH_TOKEN_INVALID');
+    }
+    // The real one still works: a forged family id did not revoke anything.
+    expect(await codeOf(tokens.refresh(refreshToken))).toBe('OK');
+  });
+
+  it('idle lifetime: unused for longer than refreshIdleTtlSeconds → invalid; each rotation restarts it', async () => {
+    const { tokens, clock } = service({ refreshIdleTtlSeconds: 3600 });
+    let pair = await tokens.issue('user-1');
+    for (let i = 0; i < 3; i++) {
+      clock.now += 3_599_000;
+      pair = await tokens.refresh(pair.refreshToken);
+      expect(pair.refreshTokenExpiresAt).toBe(clock.now + 3_600_000);
+    }
+    clock.now += 3_600_000;
+    expect(await codeOf(tokens.refresh(pair.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('absolute lifetime: rotation never extends it', async () => {
+    const { tokens, clock } = service({ refreshIdleTtlSeconds: 3600, refreshAbsoluteTtlSeconds: 7200 });
+    let pair = await tokens.issue('user-1');
+    clock.now += 3_000_000;
+    pair = await tokens.refresh(pair.refreshToken);
+    clock.now += 3_000_000;
+    pair = await tokens.refresh(pair.refreshToken);
+    expect(pair.refreshTokenExpiresAt).toBe(NOW_MS + 7_200_000);
+    clock.now = NOW_MS + 7_200_000;
+    expect(await codeOf(tokens.refresh(pair.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('logout revokes the family (idempotent; unknown and garbage tokens are ignored)', async () => {
+    const { tokens } = service();
+    const pair = await tokens.issue('user-1');
+    await tokens.logout(pair.refreshToken);
+    await tokens.logout(pair.refreshToken);
+    await tokens.logout('garbage');
+    await tokens.logout(`${'A'.repeat(22)}.${'B'.repeat(43)}`);
+    expect(await codeOf(tokens.refresh(pair.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('logoutAll revokes every family of the subject and sets the access-token watermark; other subjects keep theirs', async () => {
+    const revocation = new MemoryRevocationStore({ now: () => NOW_MS });
+    const { tokens } = service({ revocation });
+    const a = await tokens.issue('user-1');
+    const b = await tokens.issue('user-1');
+    const other = await tokens.issue('user-2');
+    await tokens.logoutAll('user-1');
+    expect(await codeOf(tokens.refresh(a.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+    expect(await codeOf(tokens.refresh(b.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+    expect(await codeOf(tokens.refresh(other.refreshToken))).toBe('OK');
+    const verifier = createJwtVerifier({ ...tokens.verification(), revocation, now: () => NOW_MS });
+    expect(await codeOf(Promise.resolve(verifier.verify(a.accessToken)))).toBe('TOKEN_REVOKED');
+    expect(await codeOf(Promise.resolve(verifier.verify(other.accessToken)))).toBe('OK');
+  });
+
+  it('revokeAccessToken revokes one access token by its jti', async () => {
+    const revocation = new MemoryRevocationStore({ now: () => NOW_MS });
+    const { tokens } = service({ revocation });
+    const verifier = createJwtVerifier({ ...tokens.verification(), revocation, now: () => NOW_MS });
+    const one = await tokens.issue('user-1');
+    const two = await tokens.issue('user-1');
+    const { user } = await verifier.verify(one.accessToken);
+    await tokens.revokeAccessToken(user as AuthUser);
+    expect(await codeOf(Promise.resolve(verifier.verify(one.accessToken)))).toBe('TOKEN_REVOKED');
+    expect(await codeOf(Promise.resolve(verifier.verify(two.accessToken)))).toBe('OK');
+  });
+
+  it('20 simultaneous refreshes of one token (several app servers): exactly one wins, the rest are reuse', async () => {
+    const clock = { now: NOW_MS };
+    const first = makeStore(0);
+    const services = [0, 1, 2].map((i) => createTokenService({ issuer: ISSUER, audience: AUDIENCE, signingKey: { kid: 'k1', alg: 'HS256', secret: SECRET }, store: i === 0 ? first : makeStore(i), now: () => clock.now }));
+    const { refreshToken } = await services[0]!.issue('user-1');
+    const codes = await Promise.all(Array.from({ length: 20 }, (_, i) => codeOf(services[i % 3]!.refresh(refreshToken))));
+    expect(codes.filter((code) => code === 'OK')).toHaveLength(1);
+    expect(codes.filter((code) => code !== 'OK').every((code) => code === 'REFRESH_TOKEN_REUSED' || code === 'REFRESH_TOKEN_INVALID')).toBe(true);
+  });
+
+  it('ES256 signing: the verification options carry the public half only', async () => {
+    const { tokens } = service({ signingKey: { kid: 'e1', alg: 'ES256', privateKey: EC.privateKey } });
+    const pair = await tokens.issue('user-1');
+    const options = tokens.verification();
+    expect(options.publicKeys?.[0]?.key).toMatchObject({ type: 'public' });
+    expect((await createJwtVerifier({ ...options, now: () => NOW_MS }).verify(pair.accessToken)).subject).toBe('user-1');
+  });
+});
+
+describe('configuration', () => {
+  const base: TokenServiceOptions = { issuer: ISSUER, audience: AUDIENCE, signingKey: { kid: 'k1', alg: 'HS256', secret: SECRET } };
+  it.each([
+    ['a short secret', { signingKey: { kid: 'k1', alg: 'HS256', secret: 'short' } }, /needs at least 32/],
+    ['no kid', { signingKey: { alg: 'HS256', secret: SECRET } }, /kid is required/],
+    ['alg none', { signingKey: { kid: 'k1', alg: 'none', secret: SECRET } }, /JWS algorithm/],
+    ['an RSA key for ES256', { signingKey: { kid: 'k1', alg: 'ES256', privateKey: 'not a pem' } }, /not a usable private key/],
+    ['no issuer', { issuer: '' }, /issuer/],
+    ['a zero ttl', { accessTokenTtlSeconds: 0 }, /accessTokenTtlSeconds/],
+  ])('refuses %s', (_name, change, message) => {
+    expect(() => createTokenService({ ...base, ...change } as TokenServiceOptions)).toThrow(message);
+  });
+
+  it('refuses extra claims that would override registered ones', async () => {
+    await expect(createTokenService(base).issue('u', { claims: { sub: 'admin' } })).rejects.toThrow(/claims.sub is set by the service/);
+  });
+
+  it('the memory store is bounded: past maxFamilies the oldest login is forgotten', async () => {
+    const store = new MemoryRefreshStore({ maxFamilies: 2 });
+    const tokens = createTokenService({ ...base, store });
+    const first = await tokens.issue('a');
+    await tokens.issue('b');
+    await tokens.issue('c');
+    expect(store.size).toBe(2);
+    expect(await codeOf(tokens.refresh(first.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+  });
+});
