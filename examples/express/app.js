@@ -8,10 +8,12 @@ import express from 'express';
 import { register } from 'prom-client';
 import { ward } from '@ward/express';
 import { metricsHandler } from '@ward/metrics';
+import { appAuth } from '../server/auth/app-auth.js';
+import { AUTH_ROUTES, authHandlers } from '../server/auth/handlers.js';
 import { wardChain } from '../server/chain.js';
 import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
 import { userNotFound, writeFailure } from '../server/users/errors.js';
-import { USERS_PATH, userLocation } from '../server/users/paths.js';
+import { API_PREFIX, USERS_PATH, userLocation } from '../server/users/paths.js';
 import { listQuerySchema, userInputSchema } from '../server/users/schema.js';
 import { createUserStore } from '../server/users/store.js';
 import { validate } from '../server/users/validate.js';
@@ -29,6 +31,8 @@ import { validate } from '../server/users/validate.js';
  *   faults (5xx). Default: one JSON line on stderr.
  * @property {import('@ward/rate-limit').RateLimitStore} [rateLimitStore] where rate-limit buckets live. Default: memory.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit. Default: 1 000/min.
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
+ * @property {import('../server/auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`.
  */
 
 /**
@@ -44,13 +48,26 @@ export function createExpressApp(options = {}) {
 
   // ── The ward chain: the same list as the engine server (server/chain.js).
   //    Ward gets the routes' errors first: recovery answers them. ──
-  const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit } = options;
-  app.use(ward(wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit })));
+  const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit } = options;
+  const { service, identify, access } = appAuth({ auth: options.auth, store, registry, corsOrigins, logger });
+  app.use(ward(wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit, identify })));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/metrics', ward([metricsHandler({ registry })]));
+
+  // ── Auth: the shared ward handlers (server/auth/handlers.js) as routes;
+  //    the guards mounted with app.use, so they match exactly what Express
+  //    routes (case-insensitively, with or without a trailing slash). ──
+  const handlers = authHandlers(service);
+  for (const [, path, name] of AUTH_ROUTES) app.post(path, ward([handlers[name]]));
+  app.get('/api/users/profile', ward([access.requireUser(), handlers.getProfile]));
+  app.put('/api/users/profile', ward([access.requireUser(), handlers.putProfile]));
+  app.use(API_PREFIX, ward([access.requireUser()]));
+  app.use(`${API_PREFIX}/admin`, ward([access.requireRole('admin')]));
+  app.get(`${API_PREFIX}/admin/dashboard`, ward([handlers.dashboard]));
+  app.get(`${API_PREFIX}/admin/stats`, ward([handlers.stats]));
 
   // strict: false — any JSON value is parsed (`null`, a string) and judged by the schema,
   // as on the engine and Fastify: a 400 VALIDATION_FAILED rather than INVALID_JSON.

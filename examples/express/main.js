@@ -5,18 +5,19 @@
  */
 import { once } from 'node:events';
 import { describeEdge, describeStore, readEnv } from '../server/env.js';
-import { createRateLimitStore } from '../server/rate-limits.js';
+import { createServices } from '../server/services.js';
 import { closeServer, shutdownOnSignals } from '../server/signals.js';
 import { createExpressApp } from './app.js';
 
 const env = readEnv(process.env, 3001);
-const rateLimits = await createRateLimitStore(env.store);
-const app = createExpressApp({ corsOrigins: env.corsOrigins, timeoutMs: env.timeoutMs, rateLimitStore: rateLimits.store });
+const services = await createServices(env);
+const app = createExpressApp({ corsOrigins: env.corsOrigins, timeoutMs: env.timeoutMs, rateLimitStore: services.rateLimitStore, store: services.store, auth: services.auth });
 const server = app.listen(env.port, env.host);
 await once(server, 'listening');
 const address = server.address();
 const port = typeof address === 'object' && address !== null ? address.port : env.port;
-shutdownOnSignals('express example', () => closeServer(server).then(rateLimits.close));
+shutdownOnSignals('express example', () => closeServer(server).then(services.close));
 console.log(`Express example listening on http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${port}`);
 console.log(describeStore(env.store));
 console.log(describeEdge(env));
+for (const note of services.notes) console.log(note);

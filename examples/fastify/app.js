@@ -10,10 +10,12 @@ import { HttpError } from '@ward/core';
 import { ward } from '@ward/fastify';
 import { wardListener } from '@ward/node';
 import { metricsHandler } from '@ward/metrics';
+import { appAuth } from '../server/auth/app-auth.js';
+import { AUTH_ROUTES, authHandlers } from '../server/auth/handlers.js';
 import { wardChain } from '../server/chain.js';
 import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
 import { userNotFound, writeFailure } from '../server/users/errors.js';
-import { USERS_PATH, userLocation } from '../server/users/paths.js';
+import { API_PREFIX, userLocation } from '../server/users/paths.js';
 import { listQuerySchema, userInputSchema } from '../server/users/schema.js';
 import { createUserStore } from '../server/users/store.js';
 import { validate } from '../server/users/validate.js';
@@ -31,6 +33,8 @@ import { validate } from '../server/users/validate.js';
  *   faults (5xx). Default: one JSON line on stderr.
  * @property {import('@ward/rate-limit').RateLimitStore} [rateLimitStore] where rate-limit buckets live. Default: memory.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit. Default: 1 000/min.
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
+ * @property {import('../server/auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`.
  */
 
 /**
@@ -42,8 +46,9 @@ import { validate } from '../server/users/validate.js';
 export async function createFastifyApp(options = {}) {
   const store = options.store ?? createUserStore();
   const registry = options.registry ?? register;
-  const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit } = options;
-  const chain = wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit });
+  const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit } = options;
+  const { service, identify, access } = appAuth({ auth: options.auth, store, registry, corsOrigins, logger });
+  const chain = wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit, identify });
 
   // Errors Fastify raises before routing (a malformed percent-escape; a path
   // parameter over 100 characters: 414) are answered before any plugin hook
@@ -98,36 +103,66 @@ export async function createFastifyApp(options = {}) {
     { prefix: '/metrics' },
   );
 
-  app.get(USERS_PATH, async (request) => {
-    const { page, limit } = await validate(listQuerySchema, request.query, 'query');
-    const { items, total } = await store.list({ page, limit });
-    return { items, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
-  });
+  // ── Auth: the shared ward handlers (server/auth/handlers.js), each in a
+  //    scope of its own with a route for Fastify to match; the guards are
+  //    ward plugins in the scope they protect (a plugin covers its prefix only). ──
+  const handlers = authHandlers(service);
+  /**
+   * @param {'GET' | 'POST' | 'PUT'} method
+   * @param {string} path
+   * @param {import('@ward/core').Middleware[]} chain
+   * @param {import('fastify').FastifyInstance} [parent] the scope the route belongs to
+   */
+  const wardRoute = (method, path, chain, parent = app) =>
+    parent.register(async (scope) => {
+      await scope.register(ward(chain));
+      // The chain answers; this handler only gives Fastify a route to match.
+      scope.route({ method, url: path, handler: async () => undefined });
+    });
+  for (const [method, path, name] of AUTH_ROUTES) await wardRoute(method, path, [handlers[name]]);
+  await wardRoute('GET', '/api/users/profile', [access.requireUser(), handlers.getProfile]);
+  await wardRoute('PUT', '/api/users/profile', [access.requireUser(), handlers.putProfile]);
 
-  app.post(USERS_PATH, async (request, reply) => {
-    const input = await validate(userInputSchema, request.body, 'body');
-    const result = await store.create(input);
-    if (!result.ok) throw writeFailure(result.reason, store.maxUsers);
-    return reply.code(201).header('location', userLocation(result.user.id)).send(result.user);
-  });
+  // The versioned API: a signed-in user only; its admin part, role admin only.
+  await app.register(
+    async (api) => {
+      await api.register(ward([access.requireUser()]));
+      await wardRoute('GET', '/admin/dashboard', [access.requireRole('admin'), handlers.dashboard], api);
+      await wardRoute('GET', '/admin/stats', [access.requireRole('admin'), handlers.stats], api);
 
-  app.get(`${USERS_PATH}/:id`, async (request) => {
-    const user = await store.get(idOf(request.params));
-    if (user === undefined) throw userNotFound();
-    return user;
-  });
+      api.get('/users', async (request) => {
+        const { page, limit } = await validate(listQuerySchema, request.query, 'query');
+        const { items, total } = await store.list({ page, limit });
+        return { items, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
+      });
 
-  app.put(`${USERS_PATH}/:id`, async (request) => {
-    const input = await validate(userInputSchema, request.body, 'body');
-    const result = await store.replace(idOf(request.params), input);
-    if (!result.ok) throw writeFailure(result.reason, store.maxUsers);
-    return result.user;
-  });
+      api.post('/users', async (request, reply) => {
+        const input = await validate(userInputSchema, request.body, 'body');
+        const result = await store.create(input);
+        if (!result.ok) throw writeFailure(result.reason, store.maxUsers);
+        return reply.code(201).header('location', userLocation(result.user.id)).send(result.user);
+      });
 
-  app.delete(`${USERS_PATH}/:id`, async (request, reply) => {
-    if (!(await store.remove(idOf(request.params)))) throw userNotFound();
-    return reply.code(204).send();
-  });
+      api.get('/users/:id', async (request) => {
+        const user = await store.get(idOf(request.params));
+        if (user === undefined) throw userNotFound();
+        return user;
+      });
+
+      api.put('/users/:id', async (request) => {
+        const input = await validate(userInputSchema, request.body, 'body');
+        const result = await store.replace(idOf(request.params), input);
+        if (!result.ok) throw writeFailure(result.reason, store.maxUsers);
+        return result.user;
+      });
+
+      api.delete('/users/:id', async (request, reply) => {
+        if (!(await store.remove(idOf(request.params)))) throw userNotFound();
+        return reply.code(204).send();
+      });
+    },
+    { prefix: API_PREFIX },
+  );
 
   return app;
 }

@@ -5,6 +5,8 @@
 import { Engine } from '@ward/engine';
 import { metricsHandler } from '@ward/metrics';
 import { register } from 'prom-client';
+import { appAuth } from './auth/app-auth.js';
+import { mountAuthRoutes } from './auth/routes.js';
 import { wardChain } from './chain.js';
 import { API_PREFIX } from './users/paths.js';
 import { mountUserRoutes } from './users/routes.js';
@@ -28,6 +30,9 @@ export const MAX_BODY_BYTES = 100 * 1024;
  *   Default: one JSON line on stderr.
  * @property {import('@ward/rate-limit').RateLimitStore} [rateLimitStore] where rate-limit buckets live. Default: memory.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit. Default: 1 000/min.
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
+ * @property {import('./auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`
+ *   with a random signing secret.
  */
 
 /**
@@ -48,7 +53,8 @@ export function createApp(options = {}) {
 
   // ── The ward chain, in one place: see chain.js (shared with the Express
   //    and Fastify examples). Global: it runs for every request, 404s too. ──
-  engine.use(...wardChain({ registry, logger: options.logger, corsOrigins: options.corsOrigins, timeoutMs: options.timeoutMs, onError: options.onError, rateLimitStore: options.rateLimitStore, apiLimit: options.apiLimit }));
+  const { service, identify, access } = appAuth({ auth: options.auth, store, registry, corsOrigins: options.corsOrigins, logger: options.logger });
+  engine.use(...wardChain({ registry, logger: options.logger, corsOrigins: options.corsOrigins, timeoutMs: options.timeoutMs, onError: options.onError, rateLimitStore: options.rateLimitStore, apiLimit: options.apiLimit, authLimit: options.authLimit, identify }));
 
   engine.get('/health', function health(ctx) {
     ctx.json(200, { status: 'ok' });
@@ -57,8 +63,10 @@ export function createApp(options = {}) {
   // internal port or put an auth middleware in front.
   engine.get('/metrics', metricsHandler({ registry }));
 
-  // The versioned API. Middleware for the API only (auth, rate limits)
-  // goes in this group: engine.group(API_PREFIX, auth(…)).
-  mountUserRoutes(engine.group(API_PREFIX), store);
+  // The versioned API: a signed-in user only (401 otherwise); its admin
+  // part, role admin only (403 otherwise). The auth routes and the profile.
+  const api = engine.group(API_PREFIX, access.requireUser());
+  mountUserRoutes(api, store);
+  mountAuthRoutes(engine, service, access, api);
   return engine;
 }

@@ -17,12 +17,18 @@
  *                        set before next(), so error and timeout answers have them
  *   cors               — allowed origins get the CORS headers (also on
  *                        errors), preflights answered 204 here
- *   rateLimits         — `api` (1 000/min on /api/) and `auth` (10/min on
- *                        /api/auth/): 429 problems with Retry-After; after
- *                        cors, so a refused browser call can still read it
- *   (auth)             — later issue
- *   auditLog           — who did what, for POST/PUT/DELETE; after auth, so
- *                        user_id is known once auth exists
+ *   authLimit          — 10/min per address on /api/auth/ (login guessing):
+ *                        429 problems with Retry-After; after cors, so a
+ *                        refused browser call can still read it; before any
+ *                        token is looked at
+ *   identify           — jwtAuth in optional mode: a valid bearer token sets
+ *                        ctx.state.user, a bad one is a 401, none passes
+ *                        anonymously; each route group then says who it
+ *                        needs (requireUser, requireRole('admin'))
+ *   apiLimit           — 1 000/min on /api/, per user (after identify), else
+ *                        per address
+ *   auditLog           — who did what, for POST/PUT/DELETE; after identify,
+ *                        so user_id is known
  *   (cache)            — later issue
  *   serverTiming       — last, closest to the handler
  */
@@ -54,28 +60,33 @@ import { serverTiming } from './middleware/server-timing.js';
  *   (main.js passes a RedisStore when REDIS_URL is set). Default: a new MemoryStore per chain.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit.
  *   Default: 1 000 requests a minute per client (rate-limits.js).
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit.
+ *   Default: 10 a minute, 5 at once, per address (rate-limits.js).
+ * @property {import('@ward/core').Middleware} [identify] who the request is from: `jwtAuth({ optional: true, … })`
+ *   (app.js builds it from the example's token service). Default: none (every request anonymous).
  */
 
 /**
  * Request headers a browser may send cross-origin (what a preflight may
- * ask for). The auth issue adds `authorization` here.
+ * ask for): `authorization` carries the bearer token.
  */
-const CORS_ALLOWED_HEADERS = ['content-type', 'x-request-id', 'traceparent', 'tracestate'];
+const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', 'x-request-id', 'traceparent', 'tracestate'];
 
 /**
  * Response headers a browser page may read: `Location` of a created user,
  * the request id to quote in a bug report, and the rate-limit fields (and
  * `Retry-After` of a 429) so a page can slow down by itself.
  */
-const CORS_EXPOSED_HEADERS = ['location', 'x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after'];
+const CORS_EXPOSED_HEADERS = ['location', 'x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'www-authenticate'];
 
 /**
  * @param {ChainOptions} options
  * @returns {import('@ward/core').Middleware[]}
  */
-export function wardChain({ registry, logger, corsOrigins = DEFAULT_CORS_ORIGINS, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, onError, rateLimitStore, apiLimit }) {
+export function wardChain({ registry, logger, corsOrigins = DEFAULT_CORS_ORIGINS, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, onError, rateLimitStore, apiLimit, authLimit, identify }) {
   const metrics = { registry };
   const log = logger === undefined ? {} : { logger };
+  const limits = rateLimits({ registry, ...(rateLimitStore === undefined ? {} : { store: rateLimitStore }), ...(apiLimit === undefined ? {} : { apiLimit }), ...(authLimit === undefined ? {} : { authLimit }) });
   return [
     httpMetrics({ registry }),
     requestId({ registry }),
@@ -89,14 +100,16 @@ export function wardChain({ registry, logger, corsOrigins = DEFAULT_CORS_ORIGINS
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
       allowedHeaders: CORS_ALLOWED_HEADERS,
       exposedHeaders: CORS_EXPOSED_HEADERS,
+      // The refresh cookie of /api/auth/refresh must reach us from the app's
+      // own origins; never with '*' (any origin), which cors refuses with credentials.
+      credentials: !corsOrigins.includes('*'),
       registry,
     }),
-    ...rateLimits({ registry, ...(rateLimitStore === undefined ? {} : { store: rateLimitStore }), ...(apiLimit === undefined ? {} : { apiLimit }) }),
-    // (auth: later issue, here)
-    // The audit trail is useful before auth exists: the API lets anyone
-    // create, replace and delete users, and each change is recorded with
-    // the ip, request id, route, the user acted on (`params.id`) and the
-    // outcome. user_id is null until auth sets ctx.state.user.
+    limits.auth,
+    ...(identify === undefined ? [] : [identify]),
+    limits.api,
+    // Each change is recorded with the user who made it, the ip, request
+    // id, route, the user acted on (`params.id`) and the outcome.
     auditLog({ ...log, metrics }),
     // (cache: later issue, here)
     serverTiming(),

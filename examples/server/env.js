@@ -1,7 +1,7 @@
 /**
  * The environment the example servers read, checked once at start with
- * messages that name the variable: PORT, HOST, REDIS_URL, CORS_ORIGINS and
- * REQUEST_TIMEOUT_MS.
+ * messages that name the variable: PORT, HOST, REDIS_URL, CORS_ORIGINS,
+ * REQUEST_TIMEOUT_MS, JWT_SECRET, ADMIN_EMAIL and ADMIN_PASSWORD.
  */
 import { normalizeOrigin } from '@ward/cors';
 import { MAX_TIMEOUT_MS } from '@ward/timeout';
@@ -20,6 +20,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * @property {string[]} corsOrigins `CORS_ORIGINS`: origins allowed to read the API from a browser,
  *   normalised as browsers send them, or `['*']`. Default {@link DEFAULT_CORS_ORIGINS}.
  * @property {number} timeoutMs `REQUEST_TIMEOUT_MS`: the budget of one request, in ms. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}.
+ * @property {string | undefined} jwtSecret `JWT_SECRET`: the HS256 secret of the access tokens (≥ 32 bytes).
+ *   Unset: a random one per start (tokens then die with the process).
+ * @property {{ email: string, password: string } | undefined} admin `ADMIN_EMAIL` and `ADMIN_PASSWORD`:
+ *   an `admin` account created at start. Unset: none (every registered account is a `user`).
  */
 
 /**
@@ -39,14 +43,44 @@ export function readEnv(env, defaultPort) {
   const host = env['HOST']?.trim() || '127.0.0.1';
   const corsOrigins = readCorsOrigins(env['CORS_ORIGINS']);
   const timeoutMs = readTimeoutMs(env['REQUEST_TIMEOUT_MS']);
+  const jwtSecret = readJwtSecret(env['JWT_SECRET']);
+  const admin = readAdmin(env['ADMIN_EMAIL'], env['ADMIN_PASSWORD']);
   const redisUrl = env['REDIS_URL']?.trim();
   if (redisUrl) {
     if (!/^rediss?:\/\//.test(redisUrl)) {
       throw new RangeError(`REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(redactUrl(redisUrl))}`);
     }
-    return { port, host, store: { kind: 'redis', url: redisUrl }, corsOrigins, timeoutMs };
+    return { port, host, store: { kind: 'redis', url: redisUrl }, corsOrigins, timeoutMs, jwtSecret, admin };
   }
-  return { port, host, store: { kind: 'memory' }, corsOrigins, timeoutMs };
+  return { port, host, store: { kind: 'memory' }, corsOrigins, timeoutMs, jwtSecret, admin };
+}
+
+/**
+ * `JWT_SECRET`: at least 32 bytes (RFC 7518 §3.2 for HS256), e.g.
+ * `openssl rand -base64 48`. Unset or blank: undefined.
+ *
+ * @param {string | undefined} raw
+ * @returns {string | undefined}
+ */
+function readJwtSecret(raw) {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (Buffer.byteLength(raw, 'utf8') < 32) throw new RangeError(`JWT_SECRET must be at least 32 bytes (got ${Buffer.byteLength(raw, 'utf8')}); make one with: openssl rand -base64 48`);
+  return raw;
+}
+
+/**
+ * `ADMIN_EMAIL` and `ADMIN_PASSWORD` (12 to 128 characters): both or neither.
+ *
+ * @param {string | undefined} email
+ * @param {string | undefined} password
+ * @returns {{ email: string, password: string } | undefined}
+ */
+function readAdmin(email, password) {
+  const e = email?.trim() ?? '';
+  if (e === '' && (password ?? '') === '') return undefined;
+  if (e === '' || password === undefined || password === '') throw new RangeError('ADMIN_EMAIL and ADMIN_PASSWORD go together: set both (an admin account is created at start) or neither');
+  if (password.length < 12 || password.length > 128) throw new RangeError(`ADMIN_PASSWORD must be 12 to 128 characters, got ${password.length}`);
+  return { email: e, password };
 }
 
 /**
@@ -128,8 +162,8 @@ export function redactUrl(url) {
  */
 export function describeStore(store) {
   return store.kind === 'redis'
-    ? `store: rate limits in Redis at ${redactUrl(store.url)} (a local fallback if it fails); users in memory`
-    : 'store: rate limits and users in memory (set REDIS_URL to keep rate limits in Redis)';
+    ? `store: rate limits, refresh tokens and revocations in Redis at ${redactUrl(store.url)} (rate limits fall back locally if it fails); users in memory`
+    : 'store: rate limits, refresh tokens, revocations and users in memory (set REDIS_URL to share them through Redis)';
 }
 
 /**

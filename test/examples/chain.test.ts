@@ -31,7 +31,7 @@ describe('wardChain()', () => {
   it('defaults: http://localhost:5173 for CORS, 10 s per request', () => {
     const chain = describeChain(wardChain({ registry: new Registry() }));
     expect(chain.find((d) => d.name === 'timeout')!.options).toMatchObject({ timeoutMs: 10_000 });
-    expect(chain.find((d) => d.name === 'cors')!.options).toMatchObject({ origin: ['http://localhost:5173'], credentials: false });
+    expect(chain.find((d) => d.name === 'cors')!.options).toMatchObject({ origin: ['http://localhost:5173'], credentials: true });
   });
 
   it('passes corsOrigins, timeoutMs, the logger and onError through', () => {

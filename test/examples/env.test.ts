@@ -50,8 +50,8 @@ describe('readEnv', () => {
   });
 
   it('says which store is active', () => {
-    expect(describeStore({ kind: 'memory' })).toBe('store: rate limits and users in memory (set REDIS_URL to keep rate limits in Redis)');
-    expect(describeStore({ kind: 'redis', url: 'rediss://u:pw@h:6380' })).toBe('store: rate limits in Redis at rediss://u:***@h:6380 (a local fallback if it fails); users in memory');
+    expect(describeStore({ kind: 'memory' })).toBe('store: rate limits, refresh tokens, revocations and users in memory (set REDIS_URL to share them through Redis)');
+    expect(describeStore({ kind: 'redis', url: 'rediss://u:pw@h:6380' })).toBe('store: rate limits, refresh tokens and revocations in Redis at rediss://u:***@h:6380 (rate limits fall back locally if it fails); users in memory');
   });
 
   describe('security: hostile environment values', () => {
@@ -92,5 +92,20 @@ describe('readEnv', () => {
       expect(redactUrl('redis://:pw@h')).toBe('redis://:***@h');
       expect(redactUrl('not a url with secret')).toBe('[unparseable URL]');
     });
+  });
+});
+
+describe('readEnv: auth variables', () => {
+  it('JWT_SECRET: at least 32 bytes, else a message saying how to make one', () => {
+    expect(readEnv({ JWT_SECRET: 'x'.repeat(32) }, 3000).jwtSecret).toBe('x'.repeat(32));
+    expect(readEnv({ JWT_SECRET: ' ' }, 3000).jwtSecret).toBeUndefined();
+    expect(() => readEnv({ JWT_SECRET: 'short' }, 3000)).toThrow('JWT_SECRET must be at least 32 bytes (got 5); make one with: openssl rand -base64 48');
+  });
+
+  it('ADMIN_EMAIL and ADMIN_PASSWORD: both or neither; a password of 12 to 128 characters', () => {
+    expect(readEnv({ ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'long enough pass' }, 3000).admin).toEqual({ email: 'root@example.com', password: 'long enough pass' });
+    expect(readEnv({}, 3000).admin).toBeUndefined();
+    expect(() => readEnv({ ADMIN_EMAIL: 'root@example.com' }, 3000)).toThrow(/go together/);
+    expect(() => readEnv({ ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'short' }, 3000)).toThrow('ADMIN_PASSWORD must be 12 to 128 characters, got 5');
   });
 });

@@ -4,9 +4,10 @@
  */
 import { describe, it, expect } from 'vitest';
 import { Registry } from 'prom-client';
-import { listen, request } from '@ward/core/testing';
+import { listen } from '@ward/core/testing';
 import { createExpressApp } from '../../examples/express/app.js';
-import { ADA, collectingLogger, testStore, userApiScenarios } from './user-api.js';
+import { ADA, ALLOWED_ORIGIN, collectingLogger, request, testStore, userApiScenarios, withAuth } from './user-api.js';
+import { authApiScenarios } from './auth-api.js';
 
 userApiScenarios({
   name: 'express',
@@ -16,9 +17,17 @@ userApiScenarios({
   },
 });
 
+authApiScenarios({
+  name: 'express',
+  longId: { status: 404, code: 'USER_NOT_FOUND' },
+  async start(deps) {
+    return listen(createExpressApp(deps));
+  },
+});
+
 describe('express example', () => {
   it('does not advertise itself: no X-Powered-By, though the app does not disable it (securityHeaders removes it)', async () => {
-    const app = createExpressApp({ store: testStore().store, registry: new Registry(), logger: collectingLogger().logger, onError: () => {} });
+    const app = createExpressApp(await withAuth({ store: testStore().store, registry: new Registry(), logger: collectingLogger().logger, onError: () => {}, corsOrigins: [ALLOWED_ORIGIN] }));
     // Express's own setting is left on: the chain is what removes the header.
     expect(app.enabled('x-powered-by')).toBe(true);
     const server = await listen(app);

@@ -7,8 +7,26 @@ import { Registry } from 'prom-client';
 import { listen, request } from '@ward/core/testing';
 import { createFastifyApp } from '../../examples/fastify/app.js';
 import { ALLOWED_ORIGIN, collectingLogger, expectProblem, testStore, userApiScenarios } from './user-api.js';
+import { authApiScenarios } from './auth-api.js';
 
 userApiScenarios({
+  name: 'fastify',
+  longId: { status: 414, code: 'URI_TOO_LONG' },
+  async start(deps) {
+    const app = await createFastifyApp(deps);
+    await app.ready();
+    const server = await listen(app.server);
+    return {
+      url: server.url,
+      async close() {
+        await server.close();
+        await app.close();
+      },
+    };
+  },
+});
+
+authApiScenarios({
   name: 'fastify',
   longId: { status: 414, code: 'URI_TOO_LONG' },
   async start(deps) {

@@ -10,9 +10,9 @@ import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
-import { request } from '@ward/core/testing';
 import { createApp } from '../../examples/server/app.js';
-import { ADA, collectingLogger, expectProblem, testStore, userApiScenarios } from './user-api.js';
+import { ADA, ALLOWED_ORIGIN, TEST_JWT_SECRET, withAuth, collectingLogger, expectProblem, request, testStore, useAdminToken, userApiScenarios } from './user-api.js';
+import { authApiScenarios } from './auth-api.js';
 
 userApiScenarios({
   name: 'engine',
@@ -24,9 +24,19 @@ userApiScenarios({
   },
 });
 
+authApiScenarios({
+  name: 'engine',
+  longId: { status: 404, code: 'USER_NOT_FOUND' },
+  async start(deps) {
+    const engine = createApp(deps);
+    const server = await engine.listen({ port: 0, host: '127.0.0.1' });
+    return { url: server.url, close: () => server.shutdown({ timeoutMs: 1000 }) };
+  },
+});
+
 describe('engine example', () => {
   it('answers 405 with Allow for a known path and another method', async () => {
-    const engine = createApp({ store: testStore().store, registry: new Registry(), logger: collectingLogger().logger });
+    const engine = createApp(await withAuth({ store: testStore().store, registry: new Registry(), logger: collectingLogger().logger, onError: () => {}, corsOrigins: [ALLOWED_ORIGIN] }));
     const server = await engine.listen({ port: 0, host: '127.0.0.1' });
     try {
       const res = await request(`${server.url}/api/v1/users/u1`, { method: 'PATCH' });
@@ -47,6 +57,14 @@ describe('engine example', () => {
       { method: 'GET', path: '/api/v1/users/:id' },
       { method: 'PUT', path: '/api/v1/users/:id' },
       { method: 'DELETE', path: '/api/v1/users/:id' },
+      { method: 'POST', path: '/api/auth/register' },
+      { method: 'POST', path: '/api/auth/login' },
+      { method: 'POST', path: '/api/auth/refresh' },
+      { method: 'POST', path: '/api/auth/logout' },
+      { method: 'GET', path: '/api/users/profile' },
+      { method: 'PUT', path: '/api/users/profile' },
+      { method: 'GET', path: '/api/v1/admin/dashboard' },
+      { method: 'GET', path: '/api/v1/admin/stats' },
     ]);
   });
 });
@@ -66,8 +84,10 @@ interface Started {
 
 /** Starts a main.js on a free port and waits for its URL and store lines (printed once the signal handlers are in place). */
 async function startMain(env: Record<string, string>, main: string = MAIN): Promise<Started> {
+  // The admin token request() sends to /api/v1, signed with the JWT_SECRET the child gets.
+  await useAdminToken();
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -109,7 +129,7 @@ describe.each(Object.entries(MAINS))('%s main.js', (_kind, main) => {
   it('prints its URL, serves, and stops gracefully on SIGTERM with exit code 0', async () => {
     const { child, url, output } = await startMain({ REDIS_URL: '' }, main.file);
     expect((await request(`${url}/health`)).status).toBe(200);
-    expect(output()).toContain('store: rate limits and users in memory (set REDIS_URL to keep rate limits in Redis)');
+    expect(output()).toContain('store: rate limits, refresh tokens, revocations and users in memory (set REDIS_URL to share them through Redis)');
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     expect((await exited)[0]).toBe(0);
@@ -129,7 +149,7 @@ describe.each(Object.entries(MAINS))('%s main.js', (_kind, main) => {
 
       const lines = output().split('\n');
       expect(lines[0]).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+$/);
-      expect(lines[1]).toBe('store: rate limits and users in memory (set REDIS_URL to keep rate limits in Redis)');
+      expect(lines[1]).toBe('store: rate limits, refresh tokens, revocations and users in memory (set REDIS_URL to share them through Redis)');
       expect(lines[2]).toBe('cors: http://localhost:5173 (CORS_ORIGINS) · timeout: 10000 ms per request (REQUEST_TIMEOUT_MS)');
       expect(accessLines(output()).map((r) => [r['request_id'], r['route'], r['status']])).toEqual([
         ['main-1', '/health', 200],
@@ -183,15 +203,15 @@ describe('examples/server/main.js', () => {
     const { child, url, output } = await startMain({ REDIS_URL: inject('redisUrl') });
     const redis = new Redis(inject('redisUrl'));
     try {
-      expect(output()).toContain(`store: rate limits in Redis at ${inject('redisUrl')}`);
+      expect(output()).toContain(`store: rate limits, refresh tokens and revocations in Redis at ${inject('redisUrl')}`);
       // The client may still be connecting for the very first request (then the local fallback decides): ask until Redis did.
       let res = await request(`${url}/api/v1/users`, { headers: { 'x-request-id': 'redis-1' } });
-      for (let i = 0; i < 50 && (await redis.exists('ward:rl:{api:ip:127.0.0.1}')) === 0; i++) res = await request(`${url}/api/v1/users`);
+      for (let i = 0; i < 50 && (await redis.exists('ward:rl:{api:user:test-admin}')) === 0; i++) res = await request(`${url}/api/v1/users`);
       expect(res.status).toBe(200);
       expect(res.headers['ratelimit-policy']).toBe('"api";q=1000;w=60');
       expect(res.headers['ratelimit']).toMatch(/^"api";r=\d+;t=\d+$/);
-      expect(await redis.exists('ward:rl:{api:ip:127.0.0.1}')).toBe(1);
-      expect(await redis.pttl('ward:rl:{api:ip:127.0.0.1}')).toBeGreaterThan(0);
+      expect(await redis.exists('ward:rl:{api:user:test-admin}')).toBe(1);
+      expect(await redis.pttl('ward:rl:{api:user:test-admin}')).toBeGreaterThan(0);
     } finally {
       redis.disconnect();
       const exited = once(child, 'exit');
@@ -200,20 +220,25 @@ describe('examples/server/main.js', () => {
     }
   });
 
-  it('with a REDIS_URL that refuses connections: the password is never printed, the local fallback decides, the chain is unchanged', async () => {
+  it('with a REDIS_URL that refuses connections: the password is never printed, the rate-limit fallback decides, token checks fail closed (503)', async () => {
     const { child, url, output } = await startMain({ REDIS_URL: 'redis://app:s3cret@127.0.0.1:1/0' });
-    const res = await request(`${url}/api/v1/users`, { headers: { 'x-request-id': 'redis-1', origin: 'http://localhost:5173' } });
-    expect(res.status).toBe(200);
+    // Anonymous: identify lets it pass, the api limiter's local fallback decides, the group refuses it (401).
+    const res = await request(`${url}/api/v1/users`, { headers: { 'x-request-id': 'redis-1', origin: 'http://localhost:5173', authorization: '' } });
+    expect(res.status).toBe(401);
     expect(res.headers['ratelimit']).toBe('"api";r=999;t=1');
     expect(res.headers['x-request-id']).toBe('redis-1');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    // Signed in: the revocation list cannot be asked, so the token is neither accepted nor blamed.
+    const signedIn = await request(`${url}/api/v1/users`);
+    expect(signedIn.status).toBe(503);
+    expect(signedIn.json()).toMatchObject({ code: 'AUTH_UNAVAILABLE' });
     await waitForLine(output, /"request_id":"redis-1"/);
     await waitForLine(output, /rate limiter "api": the redis store is failing/);
     const exited = once(child, 'exit');
     child.kill('SIGINT');
     expect((await exited)[0]).toBe(0);
-    expect(output()).toContain('store: rate limits in Redis at redis://app:***@127.0.0.1:1/0 (a local fallback if it fails); users in memory');
+    expect(output()).toContain('store: rate limits, refresh tokens and revocations in Redis at redis://app:***@127.0.0.1:1/0 (rate limits fall back locally if it fails); users in memory');
     expect(output()).not.toContain('s3cret');
   });
 
@@ -229,10 +254,11 @@ describe('examples/server/main.js', () => {
     // client gets its 100; only then comes the signal, and the body after
     // the server said it is shutting down.
     const body = JSON.stringify({ ...ADA, email: 'second@example.com' });
+    const token = await useAdminToken();
     const pending = new Promise<number>((resolve, reject) => {
       const req = httpRequest(`${url}/api/v1/users`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue', authorization: `Bearer ${token}` },
       });
       req.once('response', (res) => {
         res.resume();

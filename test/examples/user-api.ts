@@ -5,7 +5,8 @@
  */
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { Registry } from 'prom-client';
-import { request, type TestResponse } from '@ward/core/testing';
+import { type TestRequestOptions, request as rawRequest, type TestResponse } from '@ward/core/testing';
+import { createExampleAuth } from '../../examples/server/auth/service.js';
 import type { AccessLogRecord, AuditLogRecord, StructuredLogger } from '@ward/logger';
 import type { RecoveryReport } from '@ward/recovery';
 import { createUserStore } from '../../examples/server/users/store.js';
@@ -26,6 +27,54 @@ export interface AppDeps {
   timeoutMs?: number;
   /** The general `/api/` rate limit; unset: the chain's default (1 000 a minute). */
   apiLimit?: { name: string; limit: number; windowMs: number; burst?: number };
+  /** The `/api/auth/` rate limit; unset: the chain's default (10 a minute, 5 at once). */
+  authLimit?: { name: string; limit: number; windowMs: number; burst?: number };
+  /** Accounts and tokens; {@link withAuth} makes one on `store` with {@link TEST_JWT_SECRET}. */
+  auth?: ReturnType<typeof createExampleAuth>;
+}
+
+/** The signing secret of the example apps under test. */
+export const TEST_JWT_SECRET = 'tests-only-example-secret-0123456789abcdef';
+
+/** The admin access token {@link request} sends to `/api/v1` when a test gives none. */
+let bearer: string | undefined;
+
+/**
+ * The deps with an account service on their store, and a fresh admin
+ * token that {@link request} sends to `/api/v1/…` by default (the user API
+ * requires a signed-in user since the auth issue; its own tests are about
+ * users, not tokens — test/examples/auth-api.ts is about those).
+ */
+export async function withAuth<D extends AppDeps>(deps: D): Promise<D & { auth: ReturnType<typeof createExampleAuth> }> {
+  const auth = deps.auth ?? createExampleAuth({ users: deps.store, secret: TEST_JWT_SECRET, allowedOrigins: deps.corsOrigins, onEvent: () => {} });
+  bearer = (await auth.tokens.issue('test-admin', { roles: ['admin'] })).accessToken;
+  return { ...deps, auth };
+}
+
+/**
+ * Mints the admin token {@link request} sends from now on, signed with
+ * {@link TEST_JWT_SECRET}: valid for any example app given that secret
+ * (a main.js started with `JWT_SECRET`, too).
+ */
+export async function useAdminToken(): Promise<string> {
+  const auth = createExampleAuth({ users: testStore().store, secret: TEST_JWT_SECRET, onEvent: () => {} });
+  bearer = (await auth.tokens.issue('test-admin', { roles: ['admin'] })).accessToken;
+  return bearer;
+}
+
+/** `@ward/core/testing`'s request, with the admin bearer token on `/api/v1/…` unless the test set `authorization` itself. */
+export function request(url: string, options: TestRequestOptions = {}): Promise<TestResponse> {
+  const headers = options.headers;
+  const given = Array.isArray(headers) ? undefined : (headers as Record<string, unknown> | undefined)?.['authorization'];
+  if (given === '') {
+    // `authorization: ''`: the test wants no credentials at all.
+    const { authorization: _none, ...rest } = headers as Record<string, string>;
+    return rawRequest(url, { ...options, headers: rest });
+  }
+  if (bearer !== undefined && url.includes('/api/v1') && !Array.isArray(headers) && given === undefined) {
+    return rawRequest(url, { ...options, headers: { ...(headers as Record<string, string> | undefined), authorization: `Bearer ${bearer}` } });
+  }
+  return rawRequest(url, options);
 }
 
 export interface StartedApp {
@@ -159,7 +208,7 @@ export function userApiScenarios(target: ExampleTarget): void {
       ({ store, clock } = testStore());
       registry = new Registry();
       reports = [];
-      app = await target.start({ store, registry, onError: (r) => reports.push(r), logger: collectingLogger().logger, corsOrigins: [ALLOWED_ORIGIN] });
+      app = await target.start(await withAuth({ store, registry, onError: (r) => reports.push(r), logger: collectingLogger().logger, corsOrigins: [ALLOWED_ORIGIN] }));
     });
     afterEach(async () => {
       await app.close();
@@ -349,7 +398,7 @@ export function userApiScenarios(target: ExampleTarget): void {
     it('a full store: 507 USER_STORE_FULL, reported as a server fault', async () => {
       await app.close();
       ({ store } = testStore({ maxUsers: 2 }));
-      app = await target.start({ store, registry: new Registry(), onError: (r) => reports.push(r), logger: collectingLogger().logger, corsOrigins: [ALLOWED_ORIGIN] });
+      app = await target.start(await withAuth({ store, registry: new Registry(), onError: (r) => reports.push(r), logger: collectingLogger().logger, corsOrigins: [ALLOWED_ORIGIN] }));
       expect((await sendJson(users(), 'POST', ADA)).status).toBe(201);
       expect((await sendJson(users(), 'POST', GRACE)).status).toBe(201);
       const problem = expectProblem(await sendJson(users(), 'POST', ALAN), 507, 'USER_STORE_FULL');
@@ -431,15 +480,17 @@ export function userApiScenarios(target: ExampleTarget): void {
     async function start(options: { store?: UserStore; timeoutMs?: number; apiLimit?: AppDeps['apiLimit'] } = {}): Promise<StartedApp> {
       log = collectingLogger();
       reports = [];
-      app = await target.start({
-        store: options.store ?? store,
-        registry: new Registry(),
-        onError: (r) => reports.push(r),
-        logger: log.logger,
-        corsOrigins: [ALLOWED_ORIGIN],
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(options.apiLimit === undefined ? {} : { apiLimit: options.apiLimit }),
-      });
+      app = await target.start(
+        await withAuth({
+          store: options.store ?? store,
+          registry: new Registry(),
+          onError: (r) => reports.push(r),
+          logger: log.logger,
+          corsOrigins: [ALLOWED_ORIGIN],
+          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+          ...(options.apiLimit === undefined ? {} : { apiLimit: options.apiLimit }),
+        }),
+      );
       return app;
     }
 
@@ -531,7 +582,8 @@ export function userApiScenarios(target: ExampleTarget): void {
           expect(res.headers['access-control-allow-methods']).toBe('GET, HEAD, POST, PUT, DELETE');
           expect(res.headers['access-control-allow-headers']).toContain('content-type');
           expect(res.headers['access-control-max-age']).toBe('600');
-          expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+          // Credentials allowed: the refresh cookie of /api/auth/refresh comes from the app's origins.
+          expect(res.headers['access-control-allow-credentials']).toBe('true');
           expect(res.headers['vary']).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
           expect(res.headers['x-request-id']).toMatch(SAFE_ID);
         }
@@ -552,8 +604,8 @@ export function userApiScenarios(target: ExampleTarget): void {
         expect(res.status).toBe(200);
         expect(res.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
         expect(res.headers['vary']).toBe('Origin');
-        expect(res.headers['access-control-expose-headers']).toBe('location, x-request-id, ratelimit, ratelimit-policy, retry-after');
-        expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+        expect(res.headers['access-control-expose-headers']).toBe('location, x-request-id, ratelimit, ratelimit-policy, retry-after, www-authenticate');
+        expect(res.headers['access-control-allow-credentials']).toBe('true');
       });
 
       it('errors and creations from the allowed origin are readable by the page too', async () => {
@@ -628,7 +680,7 @@ export function userApiScenarios(target: ExampleTarget): void {
       expect(log.records.filter((r) => r.log === 'access').map((r) => r.level)).toEqual(['info', 'info', 'warn', 'warn', 'warn', 'info', 'info', 'info']);
     });
 
-    it('state changes (POST, PUT, DELETE) are audited once each, reads are not; no user yet (no auth)', async () => {
+    it('state changes (POST, PUT, DELETE) are audited once each, with the user who made them; reads are not', async () => {
       const { url } = await start();
       await sendJson(`${url}/api/v1/users`, 'POST', ADA, { 'x-request-id': 'a1' });
       await request(`${url}/api/v1/users/u1`, { headers: { 'x-request-id': 'a2' } });
@@ -636,10 +688,10 @@ export function userApiScenarios(target: ExampleTarget): void {
       await request(`${url}/api/v1/users/u1`, { method: 'DELETE', headers: { 'x-request-id': 'a4' } });
       await request(`${url}/api/v1/users/u1`, { method: 'DELETE', headers: { 'x-request-id': 'a5' } });
       expect(log.audit().map((r) => [r.request_id, r.method, r.route, r.status, r.outcome, r.user_id])).toEqual([
-        ['a1', 'POST', '/api/v1/users', 201, 'success', null],
-        ['a3', 'PUT', '/api/v1/users/:id', 200, 'success', null],
-        ['a4', 'DELETE', '/api/v1/users/:id', 204, 'success', null],
-        ['a5', 'DELETE', '/api/v1/users/:id', 404, 'failure', null],
+        ['a1', 'POST', '/api/v1/users', 201, 'success', 'test-admin'],
+        ['a3', 'PUT', '/api/v1/users/:id', 200, 'success', 'test-admin'],
+        ['a4', 'DELETE', '/api/v1/users/:id', 204, 'success', 'test-admin'],
+        ['a5', 'DELETE', '/api/v1/users/:id', 404, 'failure', 'test-admin'],
       ]);
       // The user acted on, from the route parameters; never the body.
       expect(log.audit()[1]!.params).toEqual({ id: 'u1' });
@@ -651,11 +703,12 @@ export function userApiScenarios(target: ExampleTarget): void {
         throw new Error('database unreachable at postgres://app:hunter2@db.internal');
       });
       const { url } = await start({ store: failing });
-      const res = await request(`${url}/api/v1/users/u1`, { headers: { 'x-request-id': 'boom-1', authorization: 'Bearer s3cret', origin: ALLOWED_ORIGIN } });
+      const res = await request(`${url}/api/v1/users/u1`, { headers: { 'x-request-id': 'boom-1', origin: ALLOWED_ORIGIN } });
       const problem = expectProblem(res, 500, 'INTERNAL_ERROR');
       expect(problem.request_id).toBe('boom-1');
       expect(problem.detail).toBeUndefined();
       expect(res.text).not.toContain('hunter2');
+      expect(JSON.stringify(reports)).not.toContain(bearer!.split('.')[2]);
       expect(res.text).not.toContain('database');
       // The browser can read the failure (CORS headers were set before the handler ran).
       expect(res.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);

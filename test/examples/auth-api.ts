@@ -1,0 +1,172 @@
+/**
+ * The HTTP contract of the example's auth routes, written once and run
+ * against every example app (engine, Express, Fastify) over real sockets:
+ * register, login, refresh with rotation and reuse detection, logout,
+ * the profile, the admin pages, cookies and caching, cross-site refusal,
+ * and the strict rate limit of /api/auth/.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { request as rawRequest, type TestResponse } from '@ward/core/testing';
+import { ALLOWED_ORIGIN, OTHER_ORIGIN, type AppDeps, type ExampleTarget, type StartedApp, collectingLogger, testStore, withAuth } from './user-api.js';
+
+const PASSWORD = 'correct horse battery staple';
+const ADA = { name: 'Ada Lovelace', email: 'ada@example.com', age: 36, password: PASSWORD };
+
+/** The refresh cookie's value in a Set-Cookie answer. */
+function refreshCookie(res: TestResponse): string {
+  const header = res.headers['set-cookie'];
+  const line = (Array.isArray(header) ? header : [header ?? '']).find((l) => l.startsWith('__Secure-refresh_token='));
+  expect(line, 'a refresh cookie').toBeDefined();
+  return line!.split(';')[0]!.slice('__Secure-refresh_token='.length);
+}
+
+export function authApiScenarios(target: ExampleTarget): void {
+  describe(`${target.name}: auth API`, () => {
+    let app: StartedApp;
+    let deps: AppDeps & { auth: NonNullable<AppDeps['auth']> };
+    const securityEvents: unknown[] = [];
+
+    async function start(extra: Partial<AppDeps> = {}): Promise<void> {
+      const { store } = testStore();
+      deps = await withAuth({ store, registry: new Registry(), onError: () => {}, logger: collectingLogger().logger, corsOrigins: [ALLOWED_ORIGIN], authLimit: { name: 'auth', limit: 1000, windowMs: 60_000 }, ...extra });
+      app = await target.start(deps);
+    }
+    beforeEach(async () => {
+      securityEvents.length = 0;
+      await start();
+    });
+    afterEach(() => app.close());
+
+    const post = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      rawRequest(`${app.url}${path}`, { method: 'POST', headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const get = (path: string, token?: string) => rawRequest(`${app.url}${path}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+    const register = () => post('/api/auth/register', ADA);
+    const login = (password = PASSWORD, email = ADA.email) => post('/api/auth/login', { email, password });
+
+    it('register: 201 with the user (role user, no password) and an access token; the refresh token only in a scoped HttpOnly cookie; no-store', async () => {
+      const res = await register();
+      expect(res.status).toBe(201);
+      const body = res.json<Record<string, unknown>>();
+      expect(body['user']).toMatchObject({ name: 'Ada Lovelace', email: 'ada@example.com', role: 'user' });
+      expect(JSON.stringify(body)).not.toContain(PASSWORD);
+      expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
+      expect(body['access_token']).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(res.headers['cache-control']).toBe('no-store');
+      const cookie = String(res.headers['set-cookie']);
+      expect(cookie).toMatch(/^__Secure-refresh_token=[\w-]{22}\.[\w-]{43}; Max-Age=\d+; Path=\/api\/auth; HttpOnly; Secure; SameSite=Strict$/);
+      // 14 days (the idle lifetime), give or take the second the request took.
+      expect(Number(/Max-Age=(\d+)/.exec(cookie)![1])).toBeGreaterThan(1_209_500);
+      expect(Number(/Max-Age=(\d+)/.exec(cookie)![1])).toBeLessThanOrEqual(1_209_600);
+      expect(JSON.stringify(body)).not.toContain(refreshCookie(res));
+    });
+
+    it('register refuses a chosen role, a short password, a taken e-mail', async () => {
+      const withRole = await post('/api/auth/register', { ...ADA, role: 'admin' });
+      expect(withRole.json<{ user: { role: string } }>().user.role).toBe('user');
+      expect((await post('/api/auth/register', { ...ADA, email: 'b@example.com', password: 'short' })).json()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+      expect((await register()).json()).toMatchObject({ status: 409, code: 'EMAIL_TAKEN' });
+    });
+
+    it('login: 200 with tokens; a wrong password and an unknown e-mail get the same 401', async () => {
+      await register();
+      const ok = await login();
+      expect(ok.status).toBe(200);
+      expect(ok.headers['cache-control']).toBe('no-store');
+      const wrong = await login('wrong password!!');
+      const unknown = await login(PASSWORD, 'nobody@example.com');
+      for (const res of [wrong, unknown]) {
+        expect(res.status).toBe(401);
+        expect(res.json()).toMatchObject({ code: 'INVALID_CREDENTIALS', detail: 'The email or password is wrong' });
+      }
+      expect((await post('/api/auth/login', { email: ADA.email, password: 'x'.repeat(129) })).status).toBe(400);
+    });
+
+    it('the profile: 401 without a token, the own record with one; PUT changes name and age, never the role', async () => {
+      const token = (await register()).json<{ access_token: string }>().access_token;
+      expect((await get('/api/users/profile')).status).toBe(401);
+      expect((await get('/api/users/profile', token)).json()).toMatchObject({ email: 'ada@example.com', role: 'user' });
+      const put = await rawRequest(`${app.url}/api/users/profile`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ada King', email: 'ada@example.com', age: 37, role: 'admin' }) });
+      expect(put.status).toBe(200);
+      expect(put.json()).toMatchObject({ name: 'Ada King', age: 37, role: 'user' });
+    });
+
+    it('/api/v1 needs a token (401 with the Bearer challenge); admin pages need role admin (403), and an admin gets them', async () => {
+      const user = (await register()).json<{ access_token: string }>().access_token;
+      const none = await get('/api/v1/users');
+      expect(none.status).toBe(401);
+      expect(none.headers['www-authenticate']).toBe('Bearer realm="api"');
+      expect((await get('/api/v1/users', user)).status).toBe(200);
+      for (const page of ['dashboard', 'stats']) {
+        expect((await get(`/api/v1/admin/${page}`)).status).toBe(401);
+        const forbidden = await get(`/api/v1/admin/${page}`, user);
+        expect(forbidden.status).toBe(403);
+        expect(forbidden.json()).toMatchObject({ code: 'FORBIDDEN' });
+        expect(forbidden.headers['www-authenticate']).toBe('Bearer realm="api", error="insufficient_scope"');
+      }
+      await deps.auth.seed({ name: 'Root', email: 'root@example.com', age: 40, role: 'admin', password: PASSWORD });
+      const admin = (await login(PASSWORD, 'root@example.com')).json<{ access_token: string }>().access_token;
+      expect((await get('/api/v1/admin/dashboard', admin)).json()).toEqual({ users: 2, capacity: 10_000 });
+      expect((await get('/api/v1/admin/stats', admin)).json()).toEqual({ users: 2, byRole: { admin: 1, user: 1, guest: 0 } });
+      expect((await get('/api/v1/users', 'garbage.token.here')).json()).toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
+    });
+
+    it('refresh rotates: a new access token and cookie; the old cookie again revokes the login (reuse) and clears the cookie', async () => {
+      await register();
+      const first = refreshCookie(await login());
+      const rotated = await post('/api/auth/refresh', undefined, { cookie: `__Secure-refresh_token=${first}` });
+      expect(rotated.status).toBe(200);
+      expect(rotated.headers['cache-control']).toBe('no-store');
+      const second = refreshCookie(rotated);
+      expect(second).not.toBe(first);
+      const reuse = await post('/api/auth/refresh', undefined, { cookie: `__Secure-refresh_token=${first}` });
+      expect(reuse.status).toBe(401);
+      expect(reuse.json()).toMatchObject({ code: 'REFRESH_TOKEN_REUSED', error: 'invalid_grant' });
+      expect(String(reuse.headers['set-cookie'])).toBe('__Secure-refresh_token=; Max-Age=0; Path=/api/auth; HttpOnly; Secure; SameSite=Strict');
+      expect((await post('/api/auth/refresh', undefined, { cookie: `__Secure-refresh_token=${second}` })).json()).toMatchObject({ code: 'REFRESH_TOKEN_INVALID' });
+      expect((await post('/api/auth/refresh')).json()).toMatchObject({ status: 401, code: 'REFRESH_TOKEN_INVALID' });
+    });
+
+    it('two simultaneous refreshes with one cookie: exactly one 200', async () => {
+      await register();
+      const cookie = `__Secure-refresh_token=${refreshCookie(await login())}`;
+      const answers = await Promise.all(Array.from({ length: 5 }, () => post('/api/auth/refresh', undefined, { cookie })));
+      expect(answers.filter((res) => res.status === 200)).toHaveLength(1);
+      expect(answers.filter((res) => res.status === 401)).toHaveLength(4);
+    });
+
+    it('refresh and logout from a foreign Origin: 403 CROSS_SITE_REQUEST; from the app origin: served', async () => {
+      await register();
+      const cookie = `__Secure-refresh_token=${refreshCookie(await login())}`;
+      for (const path of ['/api/auth/refresh', '/api/auth/logout']) {
+        const res = await post(path, undefined, { cookie, origin: OTHER_ORIGIN });
+        expect(res.status).toBe(403);
+        expect(res.json()).toMatchObject({ code: 'CROSS_SITE_REQUEST' });
+      }
+      expect((await post('/api/auth/refresh', undefined, { cookie, origin: ALLOWED_ORIGIN })).status).toBe(200);
+    });
+
+    it('logout: 204, the cookie cleared, the refresh token and the access token dead', async () => {
+      await register();
+      const res = await login();
+      const token = res.json<{ access_token: string }>().access_token;
+      const cookie = `__Secure-refresh_token=${refreshCookie(res)}`;
+      expect((await get('/api/v1/users', token)).status).toBe(200);
+      const out = await post('/api/auth/logout', undefined, { cookie, authorization: `Bearer ${token}` });
+      expect(out.status).toBe(204);
+      expect(out.text).toBe('');
+      expect(String(out.headers['set-cookie'])).toBe('__Secure-refresh_token=; Max-Age=0; Path=/api/auth; HttpOnly; Secure; SameSite=Strict');
+      expect(out.headers['clear-site-data']).toBe('"cookies"');
+      expect((await post('/api/auth/refresh', undefined, { cookie })).status).toBe(401);
+      expect((await get('/api/v1/users', token)).json()).toMatchObject({ status: 401, code: 'TOKEN_REVOKED' });
+    });
+
+    it('the /api/auth/ limit (per address, before any token is read) refuses with 429 past its burst', async () => {
+      await app.close();
+      await start({ authLimit: { name: 'auth', limit: 3, windowMs: 60_000 } });
+      const codes = [];
+      for (let i = 0; i < 4; i++) codes.push((await login('wrong password!!', 'x@example.com')).status);
+      expect(codes).toEqual([401, 401, 401, 429]);
+    });
+  });
+}
