@@ -18,17 +18,15 @@
 import { hash } from 'node:crypto';
 import { describeValue } from '@ward/core';
 import { withDeadline } from './deadline.js';
+import { type ConnectableClient, ensureReady, storeClient } from './redis-client.js';
 import { CREATE_LUA, CREATE_SHA, INDEX_LUA, INDEX_SHA, REVOKE_LUA, REVOKE_SHA, ROTATE_LUA, ROTATE_SHA } from './refresh-redis-script.js';
 import type { RefreshFamily, RefreshGrant, RefreshStore, RotateResult } from './refresh-store.js';
 
 /** The part of an ioredis `Redis` or `Cluster` client the store calls. */
-export interface RedisRefreshClient {
+export interface RedisRefreshClient extends ConnectableClient {
   evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   smembers(key: string): Promise<string[]>;
-  /** ioredis's connection status; calls fail at once unless it is `ready`. Absent: always tried. */
-  readonly status?: string;
-  connect?(): Promise<void>;
 }
 
 /** Options of {@link RedisRefreshStore}. */
@@ -50,13 +48,7 @@ export class RedisRefreshStore implements RefreshStore {
   readonly #timeoutMs: number;
 
   constructor(options: RedisRefreshStoreOptions) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('RedisRefreshStore needs { client: an ioredis Redis or Cluster instance }');
-    const client = options.client;
-    if (typeof client !== 'object' || client === null || typeof client.evalsha !== 'function' || typeof client.smembers !== 'function') {
-      throw new TypeError(`RedisRefreshStore client must be an ioredis Redis or Cluster instance, got ${describeValue(client)}`);
-    }
-    const prefix = options.prefix ?? 'ward:auth:rt:';
-    if (typeof prefix !== 'string') throw new TypeError(`RedisRefreshStore prefix must be a string, got ${describeValue(prefix)}`);
+    const { client, prefix } = storeClient<RedisRefreshClient>(options, 'RedisRefreshStore', ['evalsha', 'eval', 'smembers'], 'ward:auth:rt:');
     const timeoutMs = options.timeoutMs ?? 1_000;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`RedisRefreshStore timeoutMs must be an integer ≥ 1, got ${describeValue(timeoutMs)}`);
     this.#client = client;
@@ -121,11 +113,7 @@ export class RedisRefreshStore implements RefreshStore {
   }
 
   #ready(): void {
-    const client = this.#client;
-    const status = client.status;
-    if (status === undefined || status === 'ready') return;
-    if (status === 'wait' && typeof client.connect === 'function') client.connect().catch(() => undefined);
-    throw new Error(`the Redis client is ${status}, not ready`);
+    ensureReady(this.#client);
   }
 
   #deadline<T>(promise: Promise<T>): Promise<T> {

@@ -11,18 +11,15 @@
  * what a failure means for the request.
  */
 import { hash } from 'node:crypto';
-import { describeValue } from '@ward/core';
+import { type ConnectableClient, ensureReady, storeClient } from './redis-client.js';
 import type { RevocationQuery, RevocationStore, RevokedToken } from './revocation-store.js';
 
 /** The part of an ioredis `Redis` or `Cluster` client the store calls. */
-export interface RedisRevocationClient {
+export interface RedisRevocationClient extends ConnectableClient {
   mget(...keys: string[]): Promise<(string | null)[]>;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, mode: 'EXAT', at: number): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-  /** ioredis's connection status; calls fail at once unless it is `ready`. Absent: always tried. */
-  readonly status?: string;
-  connect?(): Promise<void>;
 }
 
 /** Options of {@link RedisRevocationStore}. */
@@ -51,13 +48,7 @@ export class RedisRevocationStore implements RevocationStore {
   readonly #prefix: string;
 
   constructor(options: RedisRevocationStoreOptions) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('RedisRevocationStore needs { client: an ioredis Redis or Cluster instance }');
-    const client = options.client;
-    if (typeof client !== 'object' || client === null || typeof client.mget !== 'function' || typeof client.eval !== 'function') {
-      throw new TypeError(`RedisRevocationStore client must be an ioredis Redis or Cluster instance, got ${describeValue(client)}`);
-    }
-    const prefix = options.prefix ?? 'ward:auth:rev:';
-    if (typeof prefix !== 'string') throw new TypeError(`RedisRevocationStore prefix must be a string, got ${describeValue(prefix)}`);
+    const { client, prefix } = storeClient<RedisRevocationClient>(options, 'RedisRevocationStore', ['mget', 'get', 'set', 'eval'], 'ward:auth:rev:');
     this.#client = client;
     this.#prefix = prefix;
   }
@@ -92,11 +83,7 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   #ready(): void {
-    const client = this.#client;
-    const status = client.status;
-    if (status === undefined || status === 'ready') return;
-    if (status === 'wait' && typeof client.connect === 'function') client.connect().catch(() => undefined);
-    throw new Error(`the Redis client is ${status}, not ready`);
+    ensureReady(this.#client);
   }
 }
 

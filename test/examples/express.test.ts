@@ -6,24 +6,19 @@ import { describe, it, expect } from 'vitest';
 import { Registry } from 'prom-client';
 import { listen } from '@ward/core/testing';
 import { createExpressApp } from '../../examples/express/app.js';
-import { ADA, ALLOWED_ORIGIN, collectingLogger, request, testStore, userApiScenarios, withAuth } from './user-api.js';
+import { ADA, ALLOWED_ORIGIN, collectingLogger, request, testStore, userApiScenarios, withAuth, type ExampleTarget } from './user-api.js';
 import { authApiScenarios } from './auth-api.js';
 
-userApiScenarios({
+const target: ExampleTarget = {
   name: 'express',
   longId: { status: 404, code: 'USER_NOT_FOUND' },
   async start(deps) {
     return listen(createExpressApp(deps));
   },
-});
+};
 
-authApiScenarios({
-  name: 'express',
-  longId: { status: 404, code: 'USER_NOT_FOUND' },
-  async start(deps) {
-    return listen(createExpressApp(deps));
-  },
-});
+userApiScenarios(target);
+authApiScenarios(target);
 
 describe('express example', () => {
   it('does not advertise itself: no X-Powered-By, though the app does not disable it (securityHeaders removes it)', async () => {

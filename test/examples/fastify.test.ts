@@ -6,10 +6,10 @@ import { describe, it, expect } from 'vitest';
 import { Registry } from 'prom-client';
 import { listen, request } from '@ward/core/testing';
 import { createFastifyApp } from '../../examples/fastify/app.js';
-import { ALLOWED_ORIGIN, collectingLogger, expectProblem, testStore, userApiScenarios } from './user-api.js';
+import { ALLOWED_ORIGIN, collectingLogger, expectProblem, testStore, userApiScenarios, type ExampleTarget } from './user-api.js';
 import { authApiScenarios } from './auth-api.js';
 
-userApiScenarios({
+const target: ExampleTarget = {
   name: 'fastify',
   longId: { status: 414, code: 'URI_TOO_LONG' },
   async start(deps) {
@@ -24,24 +24,10 @@ userApiScenarios({
       },
     };
   },
-});
+};
 
-authApiScenarios({
-  name: 'fastify',
-  longId: { status: 414, code: 'URI_TOO_LONG' },
-  async start(deps) {
-    const app = await createFastifyApp(deps);
-    await app.ready();
-    const server = await listen(app.server);
-    return {
-      url: server.url,
-      async close() {
-        await server.close();
-        await app.close();
-      },
-    };
-  },
-});
+userApiScenarios(target);
+authApiScenarios(target);
 
 describe('fastify example', () => {
   it('answers Fastify raises before routing (malformed percent-escape, 414) still go through the ward chain', async () => {

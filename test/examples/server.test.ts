@@ -11,10 +11,10 @@ import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { createApp } from '../../examples/server/app.js';
-import { ADA, ALLOWED_ORIGIN, TEST_JWT_SECRET, withAuth, collectingLogger, expectProblem, request, testStore, useAdminToken, userApiScenarios } from './user-api.js';
+import { ADA, ALLOWED_ORIGIN, TEST_JWT_SECRET, withAuth, collectingLogger, expectProblem, request, testStore, useAdminToken, userApiScenarios, type ExampleTarget } from './user-api.js';
 import { authApiScenarios } from './auth-api.js';
 
-userApiScenarios({
+const target: ExampleTarget = {
   name: 'engine',
   longId: { status: 404, code: 'USER_NOT_FOUND' },
   async start(deps) {
@@ -22,17 +22,10 @@ userApiScenarios({
     const server = await engine.listen({ port: 0, host: '127.0.0.1' });
     return { url: server.url, close: () => server.shutdown({ timeoutMs: 1000 }) };
   },
-});
+};
 
-authApiScenarios({
-  name: 'engine',
-  longId: { status: 404, code: 'USER_NOT_FOUND' },
-  async start(deps) {
-    const engine = createApp(deps);
-    const server = await engine.listen({ port: 0, host: '127.0.0.1' });
-    return { url: server.url, close: () => server.shutdown({ timeoutMs: 1000 }) };
-  },
-});
+userApiScenarios(target);
+authApiScenarios(target);
 
 describe('engine example', () => {
   it('answers 405 with Allow for a known path and another method', async () => {

@@ -1,0 +1,34 @@
+/**
+ * What the Redis stores of @ward/auth share about their injected ioredis
+ * client: checking it at construction, and refusing to queue a call on a
+ * client that is not connected (ioredis's offline queue would hold it
+ * until reconnection; the callers' deadlines and failure modes decide).
+ */
+import { describeValue } from '@ward/core';
+
+/** The connection part of an ioredis `Redis` or `Cluster` client. */
+export interface ConnectableClient {
+  /** ioredis's connection status; calls fail at once unless it is `ready`. Absent: always tried. */
+  readonly status?: string;
+  /** Connects a `lazyConnect` client (status `wait`), started on first use. */
+  connect?(): Promise<void>;
+}
+
+/** The client and key prefix of a store's options, checked. */
+export function storeClient<C extends object>(options: unknown, store: string, methods: readonly string[], defaultPrefix: string): { client: C; prefix: string } {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${store} needs { client: an ioredis Redis or Cluster instance }`);
+  const { client, prefix = defaultPrefix } = options as { client?: unknown; prefix?: unknown };
+  if (typeof client !== 'object' || client === null || methods.some((name) => typeof (client as Record<string, unknown>)[name] !== 'function')) {
+    throw new TypeError(`${store} client must be an ioredis Redis or Cluster instance (with ${methods.join(', ')}), got ${describeValue(client)}`);
+  }
+  if (typeof prefix !== 'string') throw new TypeError(`${store} prefix must be a string, got ${describeValue(prefix)}`);
+  return { client: client as C, prefix };
+}
+
+/** Throws at once unless the client is ready; starts a `lazyConnect` client that waits for a first command. */
+export function ensureReady(client: ConnectableClient): void {
+  const status = client.status;
+  if (status === undefined || status === 'ready') return;
+  if (status === 'wait' && typeof client.connect === 'function') client.connect().catch(() => undefined);
+  throw new Error(`the Redis client is ${status}, not ready`);
+}
