@@ -24,5 +24,6 @@ export { MemoryRefreshStore, type MemoryRefreshStoreOptions } from './refresh-me
 export { RedisRefreshStore, type RedisRefreshClient, type RedisRefreshStoreOptions } from './refresh-redis-store.js';
 export { clearRefreshTokenCookie, readCookie, refreshCookieName, refreshTokenCookie, type RefreshCookieOptions } from './cookies.js';
 // ── rbac ──
-export { rbac, type AuthzDecision, type AuthzLogger, type OwnershipCheck, type Rbac, type RbacOptions } from './rbac.js';
+export { rbac, type AuthzDecision, type AuthzLogger, type OwnershipCheck, type OwnershipOptions, type Rbac, type RbacOptions } from './rbac.js';
+export type { AuthzOutcome } from './authz-metrics.js';
 export type { RoleDefinition } from './roles.js';

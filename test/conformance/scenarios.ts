@@ -18,6 +18,7 @@ import { TIMEOUT } from './scenarios/timeout.js';
 import { LOGGER } from './scenarios/logger.js';
 import { RATE_LIMIT } from './scenarios/rate-limit.js';
 import { AUTH } from './scenarios/auth.js';
+import { RBAC } from './scenarios/rbac.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   ...ONION,
@@ -34,4 +35,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ...LOGGER,
   ...RATE_LIMIT,
   ...AUTH,
+  ...RBAC,
 ];

@@ -12,7 +12,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 
-const PUBLIC = ['ALWAYS_REDACTED_HEADERS', 'DEFAULT_AUDIT_METHODS', 'REDACTED', 'SECRET_NAME', 'accessLog', 'auditLog', 'jsonLinesLogger'];
+const PUBLIC = ['ALWAYS_REDACTED_HEADERS', 'DEFAULT_AUDIT_METHODS', 'REDACTED', 'SECRET_NAME', 'accessLog', 'auditLog', 'defaultLogger', 'jsonLinesLogger'];
 
 describe('packaging', () => {
   it('imports from ESM with exactly the public surface', () => {
