@@ -38,6 +38,7 @@ import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { authVerifyText } from './auth-verify.js';
 import { measure, verify } from './lib/load.js';
 import { httpSuiteText, markdown, rateLimitStoreText, routerText } from './lib/report.js';
 import { startServer } from './lib/server-process.js';
@@ -45,6 +46,7 @@ import { envNumber, median, pairedRatios, spread } from './lib/stats.js';
 import { checkPayload } from './servers/payload.js';
 import { EDGE_REQUEST_HEADERS, checkBare, checkEdge } from './servers/edge.js';
 import { checkExpressRateLimit, checkFastifyRateLimit, checkNoLimiter, checkWardLimiter } from './servers/rate-limit.js';
+import { AUTH_HEADERS, HONO_AUTH_HEADERS, checkAllowed, checkRefused } from './servers/auth.js';
 
 /**
  * @typedef {import('./lib/report.js').HttpSuiteResult} HttpSuiteResult
@@ -60,7 +62,9 @@ import { checkExpressRateLimit, checkFastifyRateLimit, checkNoLimiter, checkWard
  * @property {string} title
  * @property {string} script file under bench/servers/
  * @property {string} baseline
- * @property {{ name: string, label: string, check?: AnswerCheck }[]} variants baseline first; `check` replaces the suite's for that variant
+ * @property {{ name: string, label: string, check?: AnswerCheck, anonymous?: AnswerCheck }[]} variants baseline first; `check` replaces the suite's
+ *   for that variant; `anonymous`, when given, checks the answer to a request without the suite's headers too
+ *   (an auth variant must refuse it: a server that lets everyone in is never measured)
  * @property {number | null} target
  * @property {string[]} [targetVariants] the variants the target applies to (default: every one but the baseline)
  * @property {{ variant: string, against: string, target?: 1 | null }[]} [compare] further head-to-head ratios (e.g. ward ÷ peers), reported beside the ratios to the baseline; `target: null` for information only (default: ward should beat them)
@@ -205,9 +209,72 @@ const HTTP_SUITES = [
     compare: [{ variant: 'ward', against: 'peers', target: null }],
     check: checkNoLimiter,
   },
+  // Issue "auth": jwtAuth + rbac().requireRole('admin') on repeated tokens
+  // (the verified-token cache), against the bare framework and the peer
+  // JWT chain on it (servers/auth.js: one HS256 token, roles ['admin']).
+  {
+    id: 'auth-engine',
+    title: 'JWT + RBAC on the engine: jwtAuth + requireRole vs bare',
+    script: 'auth-engine.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'Engine, route only' },
+      { name: 'ward', label: 'engine.use(jwtAuth, requireRole(admin))', anonymous: checkRefused },
+    ],
+    target: 0.85,
+    headers: AUTH_HEADERS,
+    check: checkAllowed,
+  },
+  {
+    id: 'auth-express',
+    title: 'JWT + RBAC on Express: jwtAuth + requireRole vs express-jwt',
+    script: 'auth-express.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare res.json route' },
+      { name: 'pass', label: 'app.use(ward([passThrough])) (the adapter alone)' },
+      { name: 'ward', label: 'app.use(ward([jwtAuth, requireRole(admin)]))', anonymous: checkRefused },
+      { name: 'peers', label: 'express-jwt (KeyObject secret) + role check', anonymous: checkRefused },
+    ],
+    target: 0.85,
+    targetVariants: ['ward'],
+    compare: [{ variant: 'ward', against: 'peers' }],
+    headers: AUTH_HEADERS,
+    check: checkAllowed,
+  },
+  {
+    id: 'auth-fastify',
+    title: 'JWT + RBAC on Fastify: jwtAuth + requireRole vs @fastify/jwt',
+    script: 'auth-fastify.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare route' },
+      { name: 'pass', label: 'register(ward([passThrough])) (the adapter alone)' },
+      { name: 'ward', label: 'register(ward([jwtAuth, requireRole(admin)]))', anonymous: checkRefused },
+      { name: 'peers', label: '@fastify/jwt (onRequest jwtVerify) + role check', anonymous: checkRefused },
+    ],
+    target: 0.85,
+    targetVariants: ['ward'],
+    compare: [{ variant: 'ward', against: 'peers' }],
+    headers: AUTH_HEADERS,
+    check: checkAllowed,
+  },
+  {
+    id: 'auth-hono',
+    title: 'JWT on Hono (reference: no ward adapter): hono/jwt vs bare Hono',
+    script: 'auth-hono.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'Hono on @hono/node-server' },
+      { name: 'peers', label: 'hono/jwt + role check', anonymous: checkRefused },
+    ],
+    target: null,
+    headers: HONO_AUTH_HEADERS,
+    check: checkAllowed,
+  },
 ];
 
-const SUITE_IDS = [...HTTP_SUITES.map((s) => s.id), 'router', 'rate-limit-store'];
+const SUITE_IDS = [...HTTP_SUITES.map((s) => s.id), 'router', 'rate-limit-store', 'auth-verify'];
 
 function readSettings() {
   const only = (process.env['BENCH_ONLY'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -247,6 +314,7 @@ async function runHttpSuite(suite, settings) {
         for (const p of server.peers) peers.set(p.name, p);
         path = new URL(server.url).pathname;
         await verify(server.url, variant.check ?? suite.check, suite.headers);
+        if (variant.anonymous !== undefined) await verify(server.url, variant.anonymous);
         const load = suite.headers === undefined ? settings : { ...settings, headers: suite.headers };
         const result = await measure(server.url, load, { before: server.markCpu, after: server.readCpu });
         runs.get(variant.name)?.push(result);
@@ -381,6 +449,29 @@ async function runRateLimitStoreSuite(settings) {
   return result;
 }
 
+/**
+ * Access-token verification in one process (bench/auth-verify.js), in its
+ * own child so no server's JIT state carries over.
+ *
+ * @param {ReturnType<typeof readSettings>} settings
+ * @returns {Promise<import('./auth-verify.js').AuthVerifyResult>}
+ */
+async function runAuthVerifySuite(settings) {
+  const child = fork(fileURLToPath(new URL('./auth-verify.js', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, BENCH_ROUNDS: String(settings.rounds), NODE_ENV: 'production' },
+  });
+  /** @type {import('./auth-verify.js').AuthVerifyResult | undefined} */
+  let result;
+  child.on('message', (message) => {
+    const m = /** @type {{ type?: string, result?: import('./auth-verify.js').AuthVerifyResult }} */ (message);
+    if (m.type === 'auth-verify-result') result = m.result;
+  });
+  const [code] = await once(child, 'exit');
+  if (result === undefined) throw new Error(`auth-verify benchmark exited with code ${code} and no result`);
+  return result;
+}
+
 function gitCommit() {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -439,6 +530,14 @@ async function main() {
     console.log(rateLimitStoreText(rateLimitStore));
   }
 
+  /** @type {import('./auth-verify.js').AuthVerifyResult | null} */
+  let authVerify = null;
+  if (settings.only.includes('auth-verify')) {
+    console.log('\nAccess-token verification (no HTTP)');
+    authVerify = await runAuthVerifySuite(settings);
+    console.log(authVerifyText(authVerify));
+  }
+
   machine.loadAfter = loadAverage();
   const report = {
     startedAt,
@@ -454,6 +553,7 @@ async function main() {
     http,
     router,
     rateLimitStore,
+    authVerify,
   };
   const dir = new URL('./results/', import.meta.url);
   await mkdir(dir, { recursive: true });

@@ -312,6 +312,7 @@ export function rateLimitStoreText(result) {
  * @property {HttpSuiteResult[]} http
  * @property {RouterResult | null} router
  * @property {RateLimitStoreResult | null} [rateLimitStore]
+ * @property {import('../auth-verify.js').AuthVerifyResult | null} [authVerify]
  */
 
 /**
@@ -354,6 +355,16 @@ export function markdown(report) {
       out.push('', `### ${section.title}`, '', markdownTable(section.rows));
       if (section.notes.length > 0) out.push('', ...section.notes.map((n) => `- ${n}`));
     }
+  }
+  if (report.authVerify !== undefined && report.authVerify !== null) {
+    const av = report.authVerify;
+    out.push('', `## Access-token verification (in-process, ${av.rounds} rounds of ${av.batchMs} ms)`, '', formatPeers(av.peers), '');
+    out.push(
+      markdownTable([
+        ['group', 'contender', 'ops/s (median)', "ratio to the group's first"],
+        ...av.rows.map((r) => [r.group, r.contender, String(Math.round(r.medianOps)), r.ratio === null ? '' : r.ratio.toFixed(2)]),
+      ]),
+    );
   }
   out.push('');
   return out.join('\n');
