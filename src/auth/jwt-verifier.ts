@@ -44,7 +44,11 @@ export interface JwtVerifierOptions extends KeyOptions {
   claims?: ClaimNames;
   /** The deny list checked after the signature (and on cache hits). Default: none. */
   revocation?: RevocationStore;
-  /** When the revocation store fails: `'closed'` (503 `AUTH_UNAVAILABLE`) or `'open'` (accept, reported). Default: `'closed'`. */
+  /**
+   * When the revocation store fails or is late: `'closed'` (503
+   * `AUTH_UNAVAILABLE`) or `'open'` (accept, reported). Required with any
+   * store but the memory one (which cannot fail).
+   */
   revocationFailureMode?: 'closed' | 'open';
   /** Longest wait for an asynchronous revocation store, in ms. Default: `50`. */
   revocationTimeoutMs?: number;

@@ -24,6 +24,10 @@ interface CheckerOptions {
 export function revocationChecker(options: CheckerOptions, cache: VerifiedCache | undefined, where: string): RevocationChecker {
   const store = options.revocation!;
   if (typeof store !== 'object' || store === null || typeof store.isRevoked !== 'function') throw new TypeError(`${where}.revocation must be a RevocationStore (MemoryRevocationStore, RedisRevocationStore), got ${describeValue(store)}`);
+  // A store that can fail needs its failure mode said out loud (docs/contract.md, shared stores).
+  if (options.revocationFailureMode === undefined && store.kind !== 'memory') {
+    throw new TypeError(`${where}.revocationFailureMode is required with a ${store.kind} revocation store: 'closed' (503 while it fails) or 'open' (tokens accepted unchecked)`);
+  }
   const mode = options.revocationFailureMode ?? 'closed';
   if (mode !== 'closed' && mode !== 'open') throw new RangeError(`${where}.revocationFailureMode must be 'closed' or 'open', got ${describeValue(mode)}`);
   const timeoutMs = options.revocationTimeoutMs ?? 50;

@@ -339,7 +339,7 @@ describe('verified-token cache and revocation', () => {
     const onWarning = (warning: Error & { code?: string }): void => void (warning.code === 'WARD_AUTH_REVOCATION_STORE' && warnings.push(warning.message));
     process.on('warning', onWarning);
     try {
-      expect(await codeOf(createJwtVerifier(base({ revocation: failing })), token)).toBe('AUTH_UNAVAILABLE');
+      expect(await codeOf(createJwtVerifier(base({ revocation: failing, revocationFailureMode: 'closed' })), token)).toBe('AUTH_UNAVAILABLE');
       const open = createJwtVerifier(base({ revocation: failing, revocationFailureMode: 'open' }));
       expect(await codeOf(open, token)).toBe('ACCEPTED');
       expect(await codeOf(open, token)).toBe('ACCEPTED');
@@ -351,10 +351,16 @@ describe('verified-token cache and revocation', () => {
     expect(warnings).toHaveLength(2);
   });
 
+  it('a store that can fail needs revocationFailureMode said out loud; the memory store does not', () => {
+    const failing = { kind: 'redis', isRevoked: () => false, revokeToken: () => undefined, revokeSubject: () => undefined };
+    expect(() => createJwtVerifier(base({ revocation: failing }))).toThrow("revocationFailureMode is required with a redis revocation store: 'closed' (503 while it fails) or 'open' (tokens accepted unchecked)");
+    expect(() => createJwtVerifier(base({ revocation: new MemoryRevocationStore() }))).not.toThrow();
+  });
+
   it('a revocation store that never answers is cut at revocationTimeoutMs', async () => {
     const hanging = { kind: 'hanging', isRevoked: () => new Promise<boolean>(() => {}), revokeToken: () => undefined, revokeSubject: () => undefined };
     // The store's promise never settles: only the deadline can end this verification.
-    const v = createJwtVerifier(base({ revocation: hanging, revocationTimeoutMs: 20 }));
+    const v = createJwtVerifier(base({ revocation: hanging, revocationFailureMode: 'closed', revocationTimeoutMs: 20 }));
     expect(await codeOf(v, await hs256())).toBe('AUTH_UNAVAILABLE');
   });
 });

@@ -78,8 +78,8 @@ describe('RedisRevocationStore keys', () => {
   it('two app servers: a revocation through one is seen by the other on its next check', async () => {
     const prefix = `${unique('fleet')}:`;
     const other = await connect(inject('redisUrl'), {}, cleanup);
-    const a = createJwtVerifier({ algorithms: ['HS256'], secrets: [{ kid: 'k1', secret: SECRET }], issuer: ISSUER, audience: AUDIENCE, revocation: new RedisRevocationStore({ client: redis, prefix }), revocationTimeoutMs: 1_000 });
-    const b = createJwtVerifier({ algorithms: ['HS256'], secrets: [{ kid: 'k1', secret: SECRET }], issuer: ISSUER, audience: AUDIENCE, revocation: new RedisRevocationStore({ client: other, prefix }), revocationTimeoutMs: 1_000 });
+    const a = createJwtVerifier({ algorithms: ['HS256'], secrets: [{ kid: 'k1', secret: SECRET }], issuer: ISSUER, audience: AUDIENCE, revocation: new RedisRevocationStore({ client: redis, prefix }), revocationFailureMode: 'closed', revocationTimeoutMs: 1_000 });
+    const b = createJwtVerifier({ algorithms: ['HS256'], secrets: [{ kid: 'k1', secret: SECRET }], issuer: ISSUER, audience: AUDIENCE, revocation: new RedisRevocationStore({ client: other, prefix }), revocationFailureMode: 'closed', revocationTimeoutMs: 1_000 });
     const token = await hs256(claims({ iat: nowS(), exp: nowS() + 900, jti: 'fleet-1' }));
     await a.verify(token);
     await b.verify(token);

@@ -116,7 +116,8 @@ export function createExampleAuth({ users, secret, refreshStore = new MemoryRefr
     tokens,
     revocation,
     /** The jwtAuth options that verify these tokens. */
-    verification: () => ({ ...tokens.verification(), revocation, now }),
+    // Fail closed: while the revocation list cannot be asked, no token is accepted unchecked.
+    verification: () => ({ ...tokens.verification(), revocation, revocationFailureMode: /** @type {const} */ ('closed'), now }),
 
     /**
      * `POST /api/auth/register`: a new `user` account, signed in at once.
