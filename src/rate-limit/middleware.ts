@@ -108,9 +108,16 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     if (decision.source === 'none') return;
     const res = ctx.res;
     if (headers) {
-      res.setHeader(RATELIMIT_POLICY, withPartitionKey ? policyField(limiter.policies, partitionKeyOf(key)) : policyValue);
       const value = single !== undefined && decision.outcome === 'allowed' ? `${single}${decision.remaining};t=${seconds(decision.resetMs)}` : rateLimitField(decision);
-      res.setHeader(RATELIMIT, value);
+      // Another limiter on this request already answered: both are members of one List (draft-10 §3, §4).
+      const prior = res.getHeader(RATELIMIT);
+      if (prior === undefined) {
+        res.setHeader(RATELIMIT_POLICY, withPartitionKey ? policyField(limiter.policies, partitionKeyOf(key)) : policyValue);
+        res.setHeader(RATELIMIT, value);
+      } else {
+        res.setHeader(RATELIMIT_POLICY, `${String(res.getHeader(RATELIMIT_POLICY))}, ${withPartitionKey ? policyField(limiter.policies, partitionKeyOf(key)) : policyValue}`);
+        res.setHeader(RATELIMIT, `${String(prior)}, ${value}`);
+      }
     }
     if (legacy) {
       const [limit, remaining, reset] = legacyFields(decision)!;

@@ -95,6 +95,17 @@ export const RATE_LIMIT: readonly Scenario[] = [
     counts: { text: 1 },
   },
   {
+    name: 'rate-limit: two limiters on one request answer as members of one List each, in chain order',
+    chain: () => [
+      limited({ name: 'outer', policies: [{ name: 'login', limit: 5, windowMs: 60_000 }] }),
+      limited({ name: 'inner', policies: [{ name: 'api', limit: 100, windowMs: 60_000 }] }),
+    ],
+    exchanges: [
+      { path: '/text', expect: { status: 200, text: TEXT_BODY, headers: { 'ratelimit-policy': '"login";q=5;w=60, "api";q=100;w=60', ratelimit: '"login";r=4;t=12, "api";r=99;t=1' } } },
+    ],
+    counts: { text: 1 },
+  },
+  {
     name: 'rate-limit: a streamed answer carries the fields in its headers',
     chain: () => [limited()],
     exchanges: [{ path: '/stream', expect: { status: 200, text: STREAM_CHUNKS.join(''), headers: { ratelimit: '"burst";r=1;t=30', 'ratelimit-policy': '"burst";q=2;w=60' } } }],
