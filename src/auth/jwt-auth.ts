@@ -11,13 +11,19 @@ import { type VerifyCounters, verifyCounters } from './auth-metrics.js';
 import { authUnavailable, realmOf, unauthorizedAnswers } from './challenge.js';
 import { isAuthError } from './errors.js';
 import { type JwtVerifier, type JwtVerifierOptions, VERIFIER_OPTION_NAMES, createJwtVerifier } from './jwt-verifier.js';
+import { routeByIssuer } from './issuer-routing.js';
 import { type TokenSourceOptions, tokenSource } from './token-source.js';
 import type { VerifiedToken } from './verified-cache.js';
 
 /** Options of {@link jwtAuth}: a verifier's options (or a `verifier`), plus where tokens come from and how failures answer. */
 export interface JwtAuthOptions extends Partial<JwtVerifierOptions>, WardMetricsOptions {
-  /** An existing verifier (shared with other routes or non-HTTP code). Give either this or the verifier's options. */
-  verifier?: JwtVerifier;
+  /**
+   * An existing verifier (shared with other routes or non-HTTP code), or one
+   * per trusted issuer — the token's `iss` picks which one checks it, and
+   * each accepts only its own issuer's keys. Give either this or the
+   * verifier's options.
+   */
+  verifier?: JwtVerifier | readonly JwtVerifier[];
   /** Where the token is read. Default: `{ header: true }` — `Authorization: Bearer` only. */
   from?: TokenSourceOptions;
   /**
@@ -49,8 +55,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware {
   if (options.verifier !== undefined) {
     const given = VERIFIER_OPTION_NAMES.filter((name) => (options as Record<string, unknown>)[name] !== undefined);
     if (given.length > 0) throw new TypeError(`${WHERE}: give either verifier or the verifier's own options (${given.join(', ')}), not both`);
-    if (typeof options.verifier !== 'object' || typeof options.verifier.verify !== 'function') throw new TypeError(`${WHERE}.verifier must come from createJwtVerifier(), got ${describeValue(options.verifier)}`);
-    verifier = options.verifier;
+    verifier = routeByIssuer(options.verifier, WHERE);
   } else {
     const own = Object.fromEntries(VERIFIER_OPTION_NAMES.filter((name) => name in options).map((name) => [name, (options as Record<string, unknown>)[name]]));
     verifier = createJwtVerifier(own as unknown as JwtVerifierOptions, WHERE);

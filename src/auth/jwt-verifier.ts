@@ -20,8 +20,13 @@ import { VerifiedCache, type VerifiedToken } from './verified-cache.js';
 export interface JwtVerifierOptions extends KeyOptions {
   /** The algorithms accepted, exactly as written (case-sensitive). Required; `none` is never accepted. */
   algorithms: readonly JwsAlgorithm[];
-  /** The `iss` every token must carry, compared exactly (RFC 9068 §4). Required. */
-  issuer: string | readonly string[];
+  /**
+   * The `iss` every token must carry, compared exactly (RFC 9068 §4).
+   * Required. One issuer per verifier: its keys are that issuer's only
+   * (RFC 8725 §3.8) — for several issuers, one verifier each, given to
+   * `jwtAuth({ verifier: [a, b] })`.
+   */
+  issuer: string;
   /** The audience this API is: a token's `aud` must contain one of these. Required. */
   audience: string | readonly string[];
   /**
@@ -65,6 +70,8 @@ export interface JwtVerifier {
    * synchronous (memory) revocation store.
    */
   verify(token: string): VerifiedToken | Promise<VerifiedToken>;
+  /** The one `iss` this verifier accepts. */
+  readonly issuer: string;
   /** Seconds a client should wait after `AUTH_UNAVAILABLE`. */
   readonly retryAfterSeconds: number;
   /** A JSON-safe description (no key material). */
@@ -89,7 +96,12 @@ export function createJwtVerifier(options: JwtVerifierOptions, where = 'createJw
   for (const name of Object.keys(options)) if (!KNOWN.has(name)) throw new TypeError(`${where}: unknown option "${name}" (known: ${[...KNOWN].join(', ')})`);
   const algorithms = algorithmList(options.algorithms, where);
   const keys = keySet(options, algorithms, where);
-  const issuer = names(options.issuer, `${where}.issuer`);
+  if (typeof options.issuer !== 'string' || options.issuer.length === 0) {
+    throw new TypeError(
+      `${where}.issuer must be one issuer (a non-empty string), got ${describeValue(options.issuer)}: keys belong to one issuer (RFC 8725 §3.8); for several, make one verifier each and pass jwtAuth({ verifier: [a, b] })`,
+    );
+  }
+  const issuer = options.issuer;
   const audience = names(options.audience, `${where}.audience`);
   const typ = options.typ ?? 'at+jwt';
   if (typ !== false && (typeof typ !== 'string' || typ.length === 0)) throw new TypeError(`${where}.typ must be a media type such as 'at+jwt', or false, got ${describeValue(typ)}`);
@@ -109,7 +121,7 @@ export function createJwtVerifier(options: JwtVerifierOptions, where = 'createJw
 
   const joseOptions: JWTVerifyOptions = {
     algorithms: [...algorithms],
-    issuer: issuer.length === 1 ? issuer[0]! : [...issuer],
+    issuer,
     audience: [...audience],
     clockTolerance,
     requiredClaims: required,
@@ -175,6 +187,7 @@ export function createJwtVerifier(options: JwtVerifierOptions, where = 'createJw
 
   return {
     verify,
+    issuer,
     retryAfterSeconds: keys.retryAfterSeconds,
     description: {
       algorithms,

@@ -8,7 +8,10 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { SignJWT, exportJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { type JwtVerifierOptions, MemoryRevocationStore, createJwtVerifier, isAuthError } from '@ward/auth';
+import { type JwtVerifierOptions, MemoryRevocationStore, createJwtVerifier, isAuthError, jwtAuth } from '@ward/auth';
+import { Registry } from 'prom-client';
+import { request } from '@ward/core/testing';
+import { STACKS } from '../timeout/stacks.js';
 import { AUDIENCE, EC, ISSUER, NOW_MS, NOW_S, OLD_SECRET, RSA, RSA_PUBLIC_PEM, SECRET, b64, claims, handMade, hs256, hsKey, json64, sign } from './tokens.js';
 
 const clock = { now: NOW_MS };
@@ -362,5 +365,32 @@ describe('verified-token cache and revocation', () => {
     // The store's promise never settles: only the deadline can end this verification.
     const v = createJwtVerifier(base({ revocation: hanging, revocationFailureMode: 'closed', revocationTimeoutMs: 20 }));
     expect(await codeOf(v, await hs256())).toBe('AUTH_UNAVAILABLE');
+  });
+});
+
+describe('several issuers, each with its own keys (RFC 8725 §3.8)', () => {
+  const A = 'https://a.example/';
+  const B = 'https://b.example/';
+  const keyA = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const keyB = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const verifierOf = (issuer: string, key: typeof keyA) => createJwtVerifier({ algorithms: ['ES256'], publicKeys: [{ kid: 'k', key: key.publicKey }], issuer, audience: AUDIENCE, now: () => clock.now });
+  const signed = (issuer: string, key: typeof keyA) => sign(claims({ iss: issuer }), key.privateKey, { alg: 'ES256', kid: 'k' });
+
+  it('one issuer per verifier: a list is refused with the way to do it', () => {
+    expect(() => createJwtVerifier(base({ issuer: [A, B] as never }))).toThrow(/one verifier each and pass jwtAuth\({ verifier: \[a, b\] }\)/);
+  });
+
+  it("jwtAuth({ verifier: [a, b] }) over HTTP on every stack: each issuer's tokens pass with its own key; iss=A signed with B's key, and an unknown iss, are 401", async () => {
+    const tokens = { a: await signed(A, keyA), b: await signed(B, keyB), aByB: await signed(A, keyB), unknown: await signed('https://evil.example/', keyA) };
+    for (const stack of STACKS) {
+      const app = await stack.start({ chain: [jwtAuth({ verifier: [verifierOf(A, keyA), verifierOf(B, keyB)], registry: new Registry() })], routes: { '/me': (io) => io.json(200, {}) } });
+      try {
+        const status = async (token: string) => (await request(`${app.url}/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+        expect([await status(tokens.a), await status(tokens.b), await status(tokens.aByB), await status(tokens.unknown)], stack.name).toEqual([200, 200, 401, 401]);
+      } finally {
+        await app.close();
+      }
+    }
+    expect(() => jwtAuth({ verifier: [verifierOf(A, keyA), verifierOf(A, keyB)] })).toThrow(/two verifiers for the issuer/);
   });
 });
