@@ -4,23 +4,17 @@
  * "invalid token"), and work again by themselves once Redis is back. The
  * NOSCRIPT path: a server that lost its scripts still rotates.
  */
-import { Redis } from 'ioredis';
 import { RedisRefreshStore, createTokenService, isAuthError } from '@ward/auth';
 import { describe, expect, it } from 'vitest';
 import { cleanups } from '../rate-limit/helpers.js';
-import { startRedisServer } from '../setup/redis.js';
+import { privateRedis } from './outage.js';
 import { AUDIENCE, ISSUER, SECRET } from './tokens.js';
 
 const cleanup = cleanups();
 
 describe('RedisRefreshStore faults', () => {
   it('down: REFRESH_STORE_UNAVAILABLE; back: works; scripts flushed: still rotates', async () => {
-    const server = await startRedisServer();
-    cleanup.push(() => server.close());
-    const client = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
-    client.on('error', () => undefined);
-    cleanup.push(() => client.disconnect());
-    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    const { server, client } = await privateRedis(cleanup);
     const tokens = createTokenService({ issuer: ISSUER, audience: AUDIENCE, signingKey: { kid: 'k1', alg: 'HS256', secret: SECRET }, store: new RedisRefreshStore({ client, timeoutMs: 500 }) });
     const pair = await tokens.issue('user-1');
 

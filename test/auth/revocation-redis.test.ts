@@ -6,11 +6,11 @@
  * answered by the verifier's failure mode and deadline, recovering by
  * itself once Redis is back.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { MemoryRevocationStore, RedisRevocationStore, type RevocationStore, createJwtVerifier, isAuthError } from '@ward/auth';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cleanups, connect, namer } from '../rate-limit/helpers.js';
-import { startRedisServer } from '../setup/redis.js';
+import { privateRedis } from './outage.js';
 import { AUDIENCE, ISSUER, SECRET, claims, hs256 } from './tokens.js';
 
 const unique = namer('rev');
@@ -91,12 +91,7 @@ describe('RedisRevocationStore keys', () => {
 
 describe('a Redis outage', () => {
   it('closed: AUTH_UNAVAILABLE while down (the client is not ready: no wait); open: accepted; back: revocations count again by themselves', async () => {
-    const server = await startRedisServer();
-    cleanup.push(() => server.close());
-    const client = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
-    client.on('error', () => undefined);
-    cleanup.push(() => client.disconnect());
-    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    const { server, client } = await privateRedis(cleanup);
     const store = new RedisRevocationStore({ client });
     const make = (mode: 'closed' | 'open') => createJwtVerifier({ algorithms: ['HS256'], secrets: [{ kid: 'k1', secret: SECRET }], issuer: ISSUER, audience: AUDIENCE, revocation: store, revocationFailureMode: mode, revocationTimeoutMs: 200 });
     const closed = make('closed');
