@@ -192,7 +192,7 @@ describe.each(Object.entries(MAINS))('%s main.js', (_kind, main) => {
 });
 
 describe('examples/server/main.js', () => {
-  it('with REDIS_URL keeps the rate-limit buckets in that Redis, one key per client and limiter', async () => {
+  it('with REDIS_URL keeps the rate-limit buckets, refresh-token families and revocations in that Redis', async () => {
     const { child, url, output } = await startMain({ REDIS_URL: inject('redisUrl') });
     const redis = new Redis(inject('redisUrl'));
     try {
@@ -205,6 +205,21 @@ describe('examples/server/main.js', () => {
       expect(res.headers['ratelimit']).toMatch(/^"api";r=\d+;t=\d+$/);
       expect(await redis.exists('ward:rl:{api:user:test-admin}')).toBe(1);
       expect(await redis.pttl('ward:rl:{api:user:test-admin}')).toBeGreaterThan(0);
+
+      // A login is a refresh-token family in Redis, expiring by itself; logout marks it revoked
+      // and puts the access token on the shared deny list.
+      const email = `redis-${Date.now()}@example.com`;
+      const registered = await request(`${url}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Redis User', email, age: 30, password: 'a long enough password' }) });
+      expect(registered.status).toBe(201);
+      const cookie = String(registered.headers['set-cookie']).split(';')[0]!;
+      const family = `ward:auth:rt:{${cookie.split('=')[1]!.slice(0, 22)}}`;
+      expect(await redis.hget(family, 'rev')).toBe('0');
+      expect(await redis.pttl(family)).toBeGreaterThan(0);
+      const accessToken = registered.json<{ access_token: string }>().access_token;
+      const out = await request(`${url}/api/auth/logout`, { method: 'POST', headers: { cookie, authorization: `Bearer ${accessToken}` } });
+      expect(out.status).toBe(204);
+      expect(await redis.hget(family, 'rev')).toBe('1');
+      expect((await request(`${url}/api/users/profile`, { headers: { authorization: `Bearer ${accessToken}` } })).json()).toMatchObject({ code: 'TOKEN_REVOKED' });
     } finally {
       redis.disconnect();
       const exited = once(child, 'exit');
