@@ -74,6 +74,13 @@ export interface RbacOptions extends WardMetricsOptions {
    * stdout (the one `auditLog()` uses); `false`: none.
    */
   logger?: AuthzLogger | false;
+  /**
+   * Log allowed decisions too. `false` logs only refusals and failures (the
+   * events OWASP's logging cheat sheet asks for), for hot routes whose
+   * access log already says who was served; allowed decisions are still
+   * counted and given to `onDecision`. Default: `true`.
+   */
+  logAllowed?: boolean;
   /** Called with each decision, after logging; what it throws is ignored. Default: none. */
   onDecision?: (decision: AuthzDecision) => void;
 }
@@ -110,7 +117,7 @@ export interface Rbac {
 }
 
 const WHERE = 'rbac(options)';
-const KNOWN = new Set(['roles', 'tokenWildcards', 'realm', 'logger', 'onDecision', 'registry', 'prefix']);
+const KNOWN = new Set(['roles', 'tokenWildcards', 'realm', 'logger', 'logAllowed', 'onDecision', 'registry', 'prefix']);
 const CHECK_NAME = /^[A-Za-z0-9:_.-]{1,64}$/;
 const FORBIDDEN_DETAIL = 'You are not allowed to do this';
 
@@ -141,6 +148,8 @@ export function rbac(options: RbacOptions): Rbac {
   if (logger !== undefined && (typeof logger !== 'object' || typeof logger.info !== 'function' || typeof logger.warn !== 'function')) {
     throw new TypeError(`${WHERE}.logger must be a pino-compatible logger (info, warn) or false, got ${describeValue(logger)}`);
   }
+  const logAllowed = options.logAllowed ?? true;
+  if (typeof logAllowed !== 'boolean') throw new TypeError(`${WHERE}.logAllowed must be a boolean, got ${describeValue(logAllowed)}`);
   const onDecision = options.onDecision;
   if (onDecision !== undefined && typeof onDecision !== 'function') throw new TypeError(`${WHERE}.onDecision must be a function, got ${describeValue(onDecision)}`);
   const metrics = resolveMetricsOptions({ registry: options.registry, prefix: options.prefix }, `${WHERE} metrics`);
@@ -199,7 +208,7 @@ export function rbac(options: RbacOptions): Rbac {
 
     function decide(ctx: Context, user: AuthUser | undefined, outcome: AuthzOutcome, error?: unknown): void {
       count[outcome].inc();
-      if (logger === undefined && onDecision === undefined) return;
+      if ((logger === undefined || (outcome === 'allowed' && !logAllowed)) && onDecision === undefined) return;
       const decision: AuthzDecision = {
         log: 'authz',
         check: label,
@@ -215,8 +224,9 @@ export function rbac(options: RbacOptions): Rbac {
       };
       // OWASP Logging CS: a failing sink must not change the answer (no 500, no allow).
       try {
-        if (outcome === 'allowed') logger?.info(decision, 'authorization allowed');
-        else if (outcome === 'error') (logger?.error ?? logger?.warn)?.call(logger, decision, 'authorization check failed; denied');
+        if (outcome === 'allowed') {
+          if (logAllowed) logger?.info(decision, 'authorization allowed');
+        } else if (outcome === 'error') (logger?.error ?? logger?.warn)?.call(logger, decision, 'authorization check failed; denied');
         else logger?.warn(decision, `authorization ${outcome}`);
       } catch {
         // ignored: see above

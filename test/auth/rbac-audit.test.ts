@@ -188,3 +188,32 @@ describe('rbac: the default logger and logger: false', () => {
     ]);
   });
 });
+
+describe('logAllowed: false', () => {
+  it('logs refusals only; allowed decisions are still counted and handed to onDecision', async () => {
+    const registry = new Registry();
+    const lines: string[] = [];
+    const hooked: string[] = [];
+    const keep = (level: string) => (record: object) => void lines.push(`${level}:${(record as AuthzDecision).decision}`);
+    const access = rbac({ roles: { admin: {} }, registry, logger: { info: keep('info'), warn: keep('warn'), error: keep('error') }, logAllowed: false, onDecision: (d) => hooked.push(d.decision) });
+    const auth = jwtAuth({ algorithms: ['HS256'], secrets: [{ kid: 'k1', secret: SECRET }], issuer: ISSUER, audience: AUDIENCE, now: () => NOW_MS, optional: true, registry: new Registry() });
+    const app = await STACKS[0]!.start({ chain: [auth, access.requireRole('admin')], routes: { '/': (io) => io.json(200, {}) } });
+    try {
+      const admin = await hs256(claims({ roles: ['admin'] }));
+      const other = await hs256(claims({ roles: [] }));
+      expect((await request(`${app.url}/`, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+      expect((await request(`${app.url}/`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(403);
+      expect((await request(`${app.url}/`)).status).toBe(401);
+    } finally {
+      await app.close();
+    }
+    expect(lines).toEqual(['warn:denied', 'warn:unauthenticated']);
+    expect(hooked).toEqual(['allowed', 'denied', 'unauthenticated']);
+    const values = (await registry.getSingleMetric('ward_authz_decisions_total')!.get()).values;
+    expect(values.find((v) => v.labels['decision'] === 'allowed')?.value).toBe(1);
+  });
+
+  it('must be a boolean', () => {
+    expect(() => rbac({ roles: {}, logger: false, logAllowed: 'no' as never })).toThrow('rbac(options).logAllowed must be a boolean, got "no"');
+  });
+});
