@@ -170,3 +170,21 @@ export function authApiScenarios(target: ExampleTarget): void {
     });
   });
 }
+
+describe('the example account service', () => {
+  it('forgets the passwords of deleted users once it holds more than the store can (bounded memory)', async () => {
+    const { createExampleAuth } = await import('../../examples/server/auth/service.js');
+    const { createUserStore } = await import('../../examples/server/users/store.js');
+    const users = createUserStore({ maxUsers: 2 });
+    const auth = createExampleAuth({ users, secret: 'tests-only-example-secret-0123456789abcdef', onEvent: () => {} });
+    for (let i = 0; i < 5; i++) {
+      const user = await auth.seed({ name: `User ${i}`, email: `u${i}@example.com`, age: 30, role: 'user', password: 'a long enough password' });
+      await users.remove(user.id);
+    }
+    expect(auth.storedPasswords()).toBeLessThanOrEqual(users.maxUsers + 1);
+    const kept = await auth.seed({ name: 'Kept', email: 'kept@example.com', age: 30, role: 'user', password: 'a long enough password' });
+    // A deleted user's old password never signs anyone in, and the live one still does.
+    await expect(auth.login({ email: 'u0@example.com', password: 'a long enough password' })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect((await auth.login({ email: kept.email, password: 'a long enough password' })).status).toBe(200);
+  });
+});

@@ -56,8 +56,21 @@ export function createExampleAuth({ users, secret, refreshStore = new MemoryRefr
     now,
     onEvent: onEvent ?? ((event) => console.error(JSON.stringify({ log: 'security', ...event }))),
   });
-  /** @type {Map<string, string>} user id → scrypt hash; bounded by the user store's own bound */
+  /** @type {Map<string, string>} user id → scrypt hash; kept to the user store's bound by {@link setPassword} */
   const passwords = new Map();
+
+  /**
+   * Records a password, and forgets those of deleted users once the map
+   * outgrows the user store (DESIGN rule 9: nothing grows without bound).
+   *
+   * @param {string} id
+   * @param {string} password
+   */
+  async function setPassword(id, password) {
+    passwords.set(id, await hashPassword(password));
+    if (passwords.size <= users.maxUsers) return;
+    for (const known of [...passwords.keys()]) if ((await users.get(known)) === undefined) passwords.delete(known);
+  }
 
   /**
    * @param {import('@ward/auth').TokenPair} pair
@@ -115,6 +128,8 @@ export function createExampleAuth({ users, secret, refreshStore = new MemoryRefr
   return {
     tokens,
     revocation,
+    /** How many password hashes are held (never more than the user store's bound, plus one). */
+    storedPasswords: () => passwords.size,
     /** The jwtAuth options that verify these tokens. */
     // Fail closed: while the revocation list cannot be asked, no token is accepted unchecked.
     verification: () => ({ ...tokens.verification(), revocation, revocationFailureMode: /** @type {const} */ ('closed'), now }),
@@ -131,7 +146,7 @@ export function createExampleAuth({ users, secret, refreshStore = new MemoryRefr
         if (result.reason === 'email-taken') throw new HttpError(409, { code: 'EMAIL_TAKEN', detail: 'Another user already has this email address' });
         throw new HttpError(507, { code: 'USER_STORE_FULL', detail: 'No more accounts can be created', expose: true });
       }
-      passwords.set(result.user.id, await hashPassword(password));
+      await setPassword(result.user.id, password);
       const answer = tokenAnswer(await login(result.user), 201, { user: result.user });
       return { ...answer, headers: { ...answer.headers, location: '/api/users/profile' } };
     },
@@ -145,7 +160,7 @@ export function createExampleAuth({ users, secret, refreshStore = new MemoryRefr
       const existing = await users.findByEmail(profile.email);
       const result = existing === undefined ? await users.create(profile) : await users.replace(existing.id, profile);
       if (!result.ok) throw new Error(`seeding ${profile.email} failed: ${result.reason}`);
-      passwords.set(result.user.id, await hashPassword(password));
+      await setPassword(result.user.id, password);
       return result.user;
     },
 
