@@ -178,7 +178,7 @@ describe('rbac: configuration is refused with a message naming the roles', () =>
   it('the options themselves: missing, unknown, wrong types', () => {
     expect(() => rbac(undefined as never)).toThrow('rbac(options) needs { roles: { … } }, got undefined');
     expect(() => rbac({} as never)).toThrow('rbac(options).roles is required');
-    expect(() => rbac({ roles: {}, role: {} } as never)).toThrow('rbac(options): unknown option "role" (known: roles, tokenWildcards, realm, logger, onDecision, registry, prefix)');
+    expect(() => rbac({ roles: {}, role: {} } as never)).toThrow('rbac(options): unknown option "role" (known: roles, tokenWildcards, realm, logger, logAllowed, onDecision, registry, prefix)');
     expect(() => rbac({ roles: {}, realm: 'a"b' })).toThrow('rbac(options).realm must be printable ASCII without quotes or backslashes, got "a\\"b"');
     expect(() => rbac({ roles: {}, logger: console.log as never })).toThrow('rbac(options).logger must be a pino-compatible logger (info, warn) or false');
     expect(() => rbac({ roles: {}, logger: { info: () => {} } as never })).toThrow('rbac(options).logger must be a pino-compatible logger');
