@@ -21,7 +21,14 @@ import {
 } from '@ward/auth';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, namer } from '../rate-limit/helpers.js';
-import { AUDIENCE, EC, ISSUER, NOW_MS, SECRET, hsKey } from './tokens.js';
+import { AUDIENCE, EC, ISSUER, SECRET, hsKey } from './tokens.js';
+
+/**
+ * The services' clock starts at the real time (whole seconds): the Redis
+ * store's keys expire on the Redis server's own clock at the family's
+ * absolute end, so a clock fixed in the past would have them expire at once.
+ */
+const NOW_MS = Math.floor(Date.now() / 1000) * 1000;
 
 const unique = namer('rt');
 let clients: Redis[] = [];
