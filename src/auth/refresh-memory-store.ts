@@ -14,12 +14,20 @@ export interface MemoryRefreshStoreOptions {
   maxFamilies?: number;
   /** Most subjects indexed for `revokeSubject`. Default: `100_000`. */
   maxSubjects?: number;
-  /** Most families indexed per subject (the oldest are dropped from the index, not revoked). Default: `100`. */
+  /**
+   * Most live logins per subject. Past it the oldest login is revoked (never
+   * just forgotten by the index, so `revokeSubject` cannot miss one). Default: `100`.
+   */
   maxFamiliesPerSubject?: number;
 }
 
-/** Spent hashes remembered per family: at a 15-minute access token, more than 10 days of continuous refreshing. */
-const MAX_SPENT = 1_000;
+/**
+ * Rotations a family may make. Every spent hash is kept for the family's
+ * whole life (a reuse must be recognised however many rotations later);
+ * past this many the family ends, so its memory stays bounded: at one
+ * refresh per 15-minute access token, more than 100 days.
+ */
+export const MAX_ROTATIONS = 10_000;
 const INVALID: RotateResult = Object.freeze({ outcome: 'invalid' });
 
 export class MemoryRefreshStore implements RefreshStore {
@@ -36,12 +44,18 @@ export class MemoryRefreshStore implements RefreshStore {
     this.#perSubject = bound(options.maxFamiliesPerSubject, 100, 'maxFamiliesPerSubject');
   }
 
-  create(family: string, record: RefreshFamily): void {
+  create(family: string, given: RefreshFamily): void {
+    // A frozen copy: the caller's arrays cannot change what later refreshes carry.
+    const record: RefreshFamily = Object.freeze({ ...given, grant: frozenGrant(given.grant) });
     this.#families.set(family, record, { ttl: Math.max(1, record.absoluteExpiresAt - record.createdAt) });
     let families = this.#bySubject.get(record.subject);
     if (families === undefined) this.#bySubject.set(record.subject, (families = new Set()));
     families.add(family);
-    if (families.size > this.#perSubject) families.delete(families.values().next().value!);
+    if (families.size > this.#perSubject) {
+      const oldest = families.values().next().value!;
+      this.revokeFamily(oldest);
+      families.delete(oldest);
+    }
   }
 
   rotate(family: string, presentedHash: string, nextHash: string, now: number, idleTtlMs: number): RotateResult {
@@ -62,14 +76,25 @@ export class MemoryRefreshStore implements RefreshStore {
     this.#replace(family, next);
     const nextSpent = spent ?? new Set<string>();
     nextSpent.add(presentedHash);
-    if (nextSpent.size > MAX_SPENT) nextSpent.delete(nextSpent.values().next().value!);
     this.#spent.set(next, nextSpent);
+    if (nextSpent.size >= MAX_ROTATIONS) {
+      // Rotated to the end: this token is the last; the next refresh needs a new login.
+      const last = { ...next, absoluteExpiresAt: Math.min(next.absoluteExpiresAt, now + idleTtlMs) };
+      this.#replace(family, last);
+      this.#spent.set(last, nextSpent);
+      return { outcome: 'rotated', family: last };
+    }
     return { outcome: 'rotated', family: next };
   }
 
-  revokeFamily(family: string): void {
+  revokeFamily(family: string, presentedHash?: string): void {
     const record = this.#families.get(family);
-    if (record !== undefined && !record.revoked) this.#replace(family, { ...record, revoked: true });
+    if (record === undefined || record.revoked) return;
+    if (presentedHash !== undefined && presentedHash !== record.currentHash && this.#spent.get(record)?.has(presentedHash) !== true) return;
+    const spent = this.#spent.get(record);
+    const revoked = { ...record, revoked: true };
+    this.#replace(family, revoked);
+    if (spent !== undefined) this.#spent.set(revoked, spent);
   }
 
   revokeSubject(subject: string): void {
@@ -91,4 +116,12 @@ function bound(value: unknown, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new RangeError(`MemoryRefreshStore({ ${name} }) must be an integer ≥ 1, got ${describeValue(value)}`);
   return value;
+}
+
+function frozenGrant(grant: RefreshFamily['grant']): RefreshFamily['grant'] {
+  return Object.freeze({
+    ...(grant.roles === undefined ? {} : { roles: Object.freeze([...grant.roles]) }),
+    ...(grant.permissions === undefined ? {} : { permissions: Object.freeze([...grant.permissions]) }),
+    ...(grant.claims === undefined ? {} : { claims: Object.freeze(structuredClone(grant.claims)) }),
+  });
 }

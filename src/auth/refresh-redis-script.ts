@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * ROTATE — KEYS[1] family hash; ARGV: presented hash, next hash, now (ms),
- * idle ttl (ms). Replies `{0}` invalid, `{2, sub}` reuse (the family is
+ * idle ttl (ms), most rotations. Replies `{0}` invalid, `{2, sub}` reuse (the family is
  * revoked), `{1, sub, grant, created, abs, idle}` rotated.
  */
 export const ROTATE_LUA = `
@@ -35,14 +35,22 @@ end
 local idle = math.min(now + tonumber(ARGV[4]), abs)
 -- The presented token is spent from now on: remembered as "s:<hash>" until the family expires.
 redis.call('HSET', KEYS[1], 'cur', ARGV[2], 'idle', idle, 's:' .. ARGV[1], '1')
+-- Rotated to the end (ARGV[5] rotations): this token is the last, so the hash stays bounded.
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) + 8 then redis.call('HSET', KEYS[1], 'abs', idle) end
 return {1, f[5], f[6], f[7], f[3], tostring(idle)}
 `;
 export const ROTATE_SHA = createHash('sha1').update(ROTATE_LUA).digest('hex');
 
-/** REVOKE — KEYS[1] family hash: marks an existing family revoked (never creates one). */
+/**
+ * REVOKE — KEYS[1] family hash; ARGV[1] the presented token's hash, or ''
+ * (revoke by family id, for revokeSubject): marks an existing family
+ * revoked (never creates one), and with a hash only when the family issued it.
+ */
 export const REVOKE_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'rev', '1') return 1 end
-return 0
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'cur') ~= ARGV[1] and redis.call('HEXISTS', KEYS[1], 's:' .. ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'rev', '1')
+return 1
 `;
 export const REVOKE_SHA = createHash('sha1').update(REVOKE_LUA).digest('hex');
 

@@ -18,6 +18,7 @@
 import { hash } from 'node:crypto';
 import { describeValue } from '@ward/core';
 import { withDeadline } from './deadline.js';
+import { MAX_ROTATIONS } from './refresh-memory-store.js';
 import { type ConnectableClient, ensureReady, storeClient } from './redis-client.js';
 import { CREATE_LUA, CREATE_SHA, INDEX_LUA, INDEX_SHA, REVOKE_LUA, REVOKE_SHA, ROTATE_LUA, ROTATE_SHA } from './refresh-redis-script.js';
 import type { RefreshFamily, RefreshGrant, RefreshStore, RotateResult } from './refresh-store.js';
@@ -62,7 +63,7 @@ export class RedisRefreshStore implements RefreshStore {
   }
 
   async rotate(family: string, presentedHash: string, nextHash: string, now: number, idleTtlMs: number): Promise<RotateResult> {
-    const reply = (await this.#script(ROTATE_SHA, ROTATE_LUA, this.#familyKey(family), presentedHash, nextHash, Math.floor(now), Math.floor(idleTtlMs))) as unknown[];
+    const reply = (await this.#script(ROTATE_SHA, ROTATE_LUA, this.#familyKey(family), presentedHash, nextHash, Math.floor(now), Math.floor(idleTtlMs), MAX_ROTATIONS)) as unknown[];
     if (!Array.isArray(reply)) throw new Error('RedisRefreshStore: unexpected reply to ROTATE');
     const outcome = Number(reply[0]);
     if (outcome === 2) return { outcome: 'reused', subject: String(reply[1]) };
@@ -82,8 +83,8 @@ export class RedisRefreshStore implements RefreshStore {
     };
   }
 
-  async revokeFamily(family: string): Promise<void> {
-    await this.#script(REVOKE_SHA, REVOKE_LUA, this.#familyKey(family));
+  async revokeFamily(family: string, presentedHash?: string): Promise<void> {
+    await this.#script(REVOKE_SHA, REVOKE_LUA, this.#familyKey(family), presentedHash ?? '');
   }
 
   async revokeSubject(subject: string): Promise<void> {

@@ -53,8 +53,12 @@ export interface RefreshStore {
    * family (reuse); if the family never issued it, refuse it and change nothing.
    */
   rotate(family: string, presentedHash: string, nextHash: string, now: number, idleTtlMs: number): RotateResult | Promise<RotateResult>;
-  /** Revokes one family (logout). Unknown families are ignored. */
-  revokeFamily(family: string): void | Promise<void>;
+  /**
+   * Revokes one family (logout). With `presentedHash`, only when that hash
+   * is one the family issued (current or spent): a forged token naming a
+   * family cannot log its user out. Unknown families are ignored.
+   */
+  revokeFamily(family: string, presentedHash?: string): void | Promise<void>;
   /** Revokes every family of `subject` (log out everywhere, password changed). */
   revokeSubject(subject: string): void | Promise<void>;
 }

@@ -85,6 +85,7 @@ export interface TokenService {
 }
 
 const WHERE = 'createTokenService(options)';
+const KNOWN = new Set(['issuer', 'audience', 'signingKey', 'accessTokenTtlSeconds', 'refreshIdleTtlSeconds', 'refreshAbsoluteTtlSeconds', 'store', 'revocation', 'onEvent', 'now']);
 const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'roles', 'permissions']);
 
 /**
@@ -95,6 +96,7 @@ const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'ro
  */
 export function createTokenService(options: TokenServiceOptions): TokenService {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${WHERE} needs { issuer, audience, signingKey }, got ${describeValue(options)}`);
+  for (const name of Object.keys(options)) if (!KNOWN.has(name)) throw new TypeError(`${WHERE}: unknown option "${name}" (known: ${[...KNOWN].join(', ')})`);
   const { issuer, signingKey } = options;
   if (typeof issuer !== 'string' || issuer.length === 0) throw new TypeError(`${WHERE}.issuer must be a non-empty string, got ${describeValue(issuer)}`);
   const audience = typeof options.audience === 'string' ? [options.audience] : options.audience;
@@ -106,6 +108,15 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   if (typeof store !== 'object' || store === null || typeof store.rotate !== 'function') throw new TypeError(`${WHERE}.store must be a RefreshStore, got ${describeValue(store)}`);
   const now = options.now ?? Date.now;
   const onEvent = options.onEvent;
+  if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError(`${WHERE}.onEvent must be a function, got ${describeValue(onEvent)}`);
+  /** A listener that throws must not change what the caller gets (a reuse stays REFRESH_TOKEN_REUSED). */
+  const emit = (event: TokenServiceEvent): void => {
+    try {
+      onEvent?.(event);
+    } catch {
+      // ignored: the event is advisory
+    }
+  };
   const revocation = options.revocation;
 
   if (typeof signingKey !== 'object' || signingKey === null) throw new TypeError(`${WHERE}.signingKey must be { kid, alg, secret } or { kid, alg, privateKey }, got ${describeValue(signingKey)}`);
@@ -170,7 +181,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const next = newRefreshToken(parsed.family);
       const result: RotateResult = await stored(() => store.rotate(parsed.family, parsed.hash, next.hash, at, idleTtl * 1000));
       if (result.outcome === 'reused') {
-        onEvent?.({ type: 'reuse_detected', subject: result.subject, family: parsed.family });
+        emit({ type: 'reuse_detected', subject: result.subject, family: parsed.family });
         throw new AuthError('REFRESH_TOKEN_REUSED', 'The refresh token was already used; every token of this login is revoked');
       }
       if (result.outcome !== 'rotated') throw new AuthError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid');
@@ -181,14 +192,14 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     async logout(refreshToken) {
       const parsed = parseRefreshToken(refreshToken);
       if (parsed === undefined) return;
-      await stored(() => store.revokeFamily(parsed.family));
-      onEvent?.({ type: 'logout', family: parsed.family });
+      await stored(() => store.revokeFamily(parsed.family, parsed.hash));
+      emit({ type: 'logout', family: parsed.family });
     },
 
     async logoutAll(subject) {
       await stored(() => store.revokeSubject(subject));
       if (revocation !== undefined) await stored(() => revocation.revokeSubject(issuer, subject, Math.floor(now() / 1000), accessTtl));
-      onEvent?.({ type: 'logout_all', subject });
+      emit({ type: 'logout_all', subject });
     },
 
     async revokeAccessToken(user) {

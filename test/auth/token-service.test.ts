@@ -239,3 +239,57 @@ describe('configuration', () => {
     expect(await codeOf(tokens.refresh(first.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
   });
 });
+
+describe('review fixes: forged logout, many rotations, many logins, listeners, options', () => {
+  const base: TokenServiceOptions = { issuer: ISSUER, audience: AUDIENCE, signingKey: { kid: 'k1', alg: 'HS256', secret: SECRET } };
+
+  it.each(STORES)('%s: a forged token naming a family does not log its user out; a spent one does', async (_kind, makeStore) => {
+    const tokens = createTokenService({ ...base, store: makeStore() });
+    const first = await tokens.issue('user-1');
+    const forged = `${first.refreshToken.slice(0, 23)}${'A'.repeat(43)}`;
+    await tokens.logout(forged);
+    const second = await tokens.refresh(first.refreshToken);
+    await tokens.logout(first.refreshToken);
+    expect(await codeOf(tokens.refresh(second.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('memory: reuse is still recognised after a thousand and more rotations', async () => {
+    const tokens = createTokenService({ ...base, store: new MemoryRefreshStore() });
+    const first = await tokens.issue('victim');
+    let pair = first;
+    for (let i = 0; i < 1_100; i++) pair = await tokens.refresh(pair.refreshToken);
+    expect(await codeOf(tokens.refresh(first.refreshToken))).toBe('REFRESH_TOKEN_REUSED');
+    expect(await codeOf(tokens.refresh(pair.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('memory: past maxFamiliesPerSubject the oldest login is revoked, so logoutAll never misses one', async () => {
+    const tokens = createTokenService({ ...base, store: new MemoryRefreshStore({ maxFamiliesPerSubject: 2 }) });
+    const oldest = await tokens.issue('user-1');
+    const middle = await tokens.issue('user-1');
+    const newest = await tokens.issue('user-1');
+    expect(await codeOf(tokens.refresh(oldest.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+    await tokens.logoutAll('user-1');
+    expect(await codeOf(tokens.refresh(middle.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+    expect(await codeOf(tokens.refresh(newest.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('a listener that throws changes nothing: a reuse is still REFRESH_TOKEN_REUSED', async () => {
+    const tokens = createTokenService({ ...base, onEvent: () => {
+      throw new Error('logger down');
+    } });
+    const first = await tokens.issue('user-1');
+    await tokens.refresh(first.refreshToken);
+    expect(await codeOf(tokens.refresh(first.refreshToken))).toBe('REFRESH_TOKEN_REUSED');
+  });
+
+  it('the grant is copied at login; unknown options are refused', async () => {
+    const roles = ['user'];
+    const tokens = createTokenService(base);
+    const first = await tokens.issue('user-1', { roles });
+    roles.push('admin');
+    const next = await tokens.refresh(first.refreshToken);
+    const { payload } = await jwtVerify(next.accessToken, hsKey(), { algorithms: ['HS256'] });
+    expect(payload['roles']).toEqual(['user']);
+    expect(() => createTokenService({ ...base, idleTtlSeconds: 60 } as never)).toThrow('createTokenService(options): unknown option "idleTtlSeconds"');
+  });
+});
