@@ -109,15 +109,11 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     const res = ctx.res;
     if (headers) {
       const value = single !== undefined && decision.outcome === 'allowed' ? `${single}${decision.remaining};t=${seconds(decision.resetMs)}` : rateLimitField(decision);
+      const policy = withPartitionKey ? policyField(limiter.policies, partitionKeyOf(key)) : policyValue;
       // Another limiter on this request already answered: both are members of one List (draft-10 §3, §4).
       const prior = res.getHeader(RATELIMIT);
-      if (prior === undefined) {
-        res.setHeader(RATELIMIT_POLICY, withPartitionKey ? policyField(limiter.policies, partitionKeyOf(key)) : policyValue);
-        res.setHeader(RATELIMIT, value);
-      } else {
-        res.setHeader(RATELIMIT_POLICY, `${String(res.getHeader(RATELIMIT_POLICY))}, ${withPartitionKey ? policyField(limiter.policies, partitionKeyOf(key)) : policyValue}`);
-        res.setHeader(RATELIMIT, `${String(prior)}, ${value}`);
-      }
+      res.setHeader(RATELIMIT_POLICY, prior === undefined ? policy : `${String(res.getHeader(RATELIMIT_POLICY))}, ${policy}`);
+      res.setHeader(RATELIMIT, prior === undefined ? value : `${String(prior)}, ${value}`);
     }
     if (legacy) {
       const [limit, remaining, reset] = legacyFields(decision)!;
