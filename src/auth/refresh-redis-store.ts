@@ -16,10 +16,8 @@
  * deadline: a login never hangs on ioredis's offline queue.
  */
 import { hash } from 'node:crypto';
-import { describeValue } from '@ward/core';
-import { withDeadline } from './deadline.js';
+import { describeValue, withDeadline, type ConnectableClient, ensureReady, storeClient } from '@ward/core';
 import { MAX_ROTATIONS } from './refresh-memory-store.js';
-import { type ConnectableClient, ensureReady, storeClient } from './redis-client.js';
 import { CREATE_LUA, CREATE_SHA, INDEX_LUA, INDEX_SHA, REVOKE_LUA, REVOKE_SHA, ROTATE_LUA, ROTATE_SHA } from './refresh-redis-script.js';
 import type { RefreshFamily, RefreshGrant, RefreshStore, RotateResult } from './refresh-store.js';
 

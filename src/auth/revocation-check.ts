@@ -5,8 +5,7 @@
  * fails the configured mode decides — `closed` answers 503, `open` accepts
  * — with one warning per outage, not one per request.
  */
-import { describeValue } from '@ward/core';
-import { withDeadline } from './deadline.js';
+import { describeValue, withDeadline } from '@ward/core';
 import { AuthError } from './errors.js';
 import { type RevocationQuery, type RevocationStore, revokes } from './revocation-store.js';
 import type { VerifiedCache, VerifiedToken } from './verified-cache.js';

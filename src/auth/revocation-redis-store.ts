@@ -11,7 +11,7 @@
  * what a failure means for the request.
  */
 import { hash } from 'node:crypto';
-import { type ConnectableClient, ensureReady, storeClient } from './redis-client.js';
+import { type ConnectableClient, ensureReady, storeClient } from '@ward/core';
 import type { RevocationQuery, RevocationStore, RevokedToken } from './revocation-store.js';
 
 /** The part of an ioredis `Redis` or `Cluster` client the store calls. */

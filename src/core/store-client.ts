@@ -1,10 +1,11 @@
 /**
- * What the Redis stores of @ward/auth share about their injected ioredis
- * client: checking it at construction, and refusing to queue a call on a
- * client that is not connected (ioredis's offline queue would hold it
- * until reconnection; the callers' deadlines and failure modes decide).
+ * What ward's Redis-backed stores (auth, cache) share about their injected
+ * ioredis client: checking it at construction, refusing to queue a call on a
+ * client that is not connected (ioredis's offline queue would hold it until
+ * reconnection), and a deadline on each call, so a frozen server cannot hold
+ * a request; the callers' failure modes decide what happens then.
  */
-import { describeValue } from '@ward/core';
+import { describeValue } from './describe-value.js';
 
 /** The connection part of an ioredis `Redis` or `Cluster` client. */
 export interface ConnectableClient {
@@ -31,4 +32,24 @@ export function ensureReady(client: ConnectableClient): void {
   if (status === undefined || status === 'ready') return;
   if (status === 'wait' && typeof client.connect === 'function') client.connect().catch(() => undefined);
   throw new Error(`the Redis client is ${status}, not ready`);
+}
+
+/**
+ * The promise, or a rejection after `ms`, whichever comes first (the timer
+ * is cleared either way).
+ */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
