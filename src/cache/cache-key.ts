@@ -1,47 +1,67 @@
 /**
  * Cache keys. A response is stored under what identifies the resource — the
- * host, the path and a normalised query (the method is not part of it: HEAD
- * is answered from GET's entry) — plus, per variant, the request headers
- * the response's `Vary` names. Anything else a request carries is unkeyed
- * and so cannot change what is served (no cache poisoning through unkeyed
- * headers): only what the response says it varies on is keyed.
+ * path and a normalised query, then the scheme and host (the method is not
+ * part of it: only GET is stored, and HEAD is answered from GET's entry) —
+ * plus, per variant, the request headers the response's `Vary` names.
+ * Anything else a request carries is unkeyed and so cannot change what is
+ * served (no cache poisoning through unkeyed headers).
+ *
+ * The path comes first so that one key prefix (`/api/v1/users`) reaches a
+ * resource on every host, for every user and in every variant.
  */
 import { describeValue } from '@ward/core';
 
 /** How the query takes part in the key. */
 export type QueryKeying =
-  /** Parameters sorted by name then value, so `?b=2&a=1` and `?a=1&b=2` share an entry (the default). */
+  /**
+   * Parameters sorted by name, so `?b=2&a=1` and `?a=1&b=2` share an entry
+   * (the default). Repeated names keep their order (`?id=2&id=1` is a list
+   * the handler may read in order, so it stays its own resource).
+   */
   | 'sorted'
   /** As sent, byte for byte. */
   | 'exact'
   /** Not at all: every query of a path shares one entry. */
   | 'ignore'
-  /** Your own: only the parameters you return matter (`(params) => params.get('page') ?? ''`). */
+  /** Your own: only what you return matters (`(params) => params.get('page') ?? ''`). */
   | ((params: URLSearchParams) => string);
 
-/** What a key is built from. */
+/** What the resource part of a key is built from. */
 export interface KeyParts {
+  /** `http` or `https`: never one entry for both. */
+  readonly scheme: string;
   readonly host: string;
+  /** The raw path, undecoded (`/a%2Fb` and `/a/b` are different resources). */
   readonly path: string;
   /** The raw query, without `?`; `''` when none. */
   readonly query: string;
 }
 
-/** Builds the resource part of keys, validated once. */
-export function resourceKey(query: QueryKeying | undefined, where: string): (parts: KeyParts) => string {
+/** Normalises the query part of keys; validated once. */
+export function queryKeying(query: QueryKeying | undefined, where: string): (query: string) => string {
   const mode = query ?? 'sorted';
-  if (typeof mode === 'function') return (parts) => `${parts.host.toLowerCase()}${parts.path}?${String(mode(new URLSearchParams(parts.query)))}`;
-  if (mode === 'exact') return (parts) => `${parts.host.toLowerCase()}${parts.path}?${parts.query}`;
-  if (mode === 'ignore') return (parts) => `${parts.host.toLowerCase()}${parts.path}`;
+  if (typeof mode === 'function') return (raw) => String(mode(new URLSearchParams(raw)));
+  if (mode === 'exact') return (raw) => raw;
+  if (mode === 'ignore') return () => '';
   if (mode !== 'sorted') throw new TypeError(`${where}.query must be 'sorted', 'exact', 'ignore' or a function, got ${describeValue(mode)}`);
-  return (parts) => `${parts.host.toLowerCase()}${parts.path}?${sortedQuery(parts.query)}`;
+  return sortedQuery;
 }
 
-/** `b=2&a=1&a=0` → `a=0&a=1&b=2`, each name and value in one canonical encoding. */
+/** `path?query|scheme://host`: the resource, before any user or variant part. */
+export function resourceKey(parts: KeyParts, query: (raw: string) => string): string {
+  return `${resourcePath(parts.path, query(parts.query))}|${parts.scheme}://${parts.host.toLowerCase()}`;
+}
+
+/** `path?query`: the key prefix shared by a resource's entries on every host, for every user, in every variant. */
+export function resourcePath(path: string, normalisedQuery: string): string {
+  return `${path}?${normalisedQuery}`;
+}
+
+/** `b=2&a=1&a=0` → `a=1&a=0&b=2`: sorted by name (a stable sort: repeated names keep their order), in one canonical encoding. */
 export function sortedQuery(query: string): string {
   if (query === '') return '';
   const pairs = [...new URLSearchParams(query)];
-  pairs.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
+  pairs.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
   return new URLSearchParams(pairs).toString();
 }
 
@@ -57,9 +77,16 @@ export function varyNames(vary: string | undefined): readonly string[] | '*' {
   return [...names].sort();
 }
 
-/** The variant part of a key: each varied header's value, whitespace-normalised (`accept-language=en-GB,en`). */
+/**
+ * The variant part of a key: each named header's value, whitespace-normalised
+ * (`\naccept-language=en-GB,en`); an absent header is `\nname` alone, so it
+ * never matches a present one, even an empty one (RFC 9111 §4.1).
+ */
 export function variantKey(names: readonly string[], header: (name: string) => string | undefined): string {
   let key = '';
-  for (const name of names) key += `\n${name}=${(header(name) ?? '').trim().replace(/\s*,\s*/g, ',').replace(/\s+/g, ' ')}`;
+  for (const name of names) {
+    const value = header(name);
+    key += value === undefined ? `\n${name}` : `\n${name}=${value.trim().replace(/\s*,\s*/g, ',').replace(/\s+/g, ' ')}`;
+  }
   return key;
 }

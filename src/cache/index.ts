@@ -1,8 +1,17 @@
 /**
- * @ward/cache — response caching for ward (in progress: issue "cache").
- * This first part: the cache keys and the memory store; the middleware
- * (`responseCache()`) and the Redis store come next.
+ * @ward/cache — a shared response cache for ward, RFC 9111-correct through
+ * http-cache-semantics: memory (lru-cache, bounded by bytes) and Redis
+ * stores, `Cache-Status` and `X-Cache`, ETags and 304s, single-flight
+ * misses, stale-while-revalidate and stale-if-error, invalidation by
+ * resource, prefix, tag and user.
  */
-export { resourceKey, sortedQuery, variantKey, varyNames, type KeyParts, type QueryKeying } from './cache-key.js';
-export type { CacheStore, CachedResponse } from './store.js';
+export { createResponseCache, responseCache, type ResponseCache } from './response-cache.js';
+export { DEFAULT_KEY_HEADERS, DEFAULT_STATUSES, type CacheEvent, type ResponseCacheOptions } from './options.js';
+export { queryKeying, resourceKey, resourcePath, sortedQuery, variantKey, varyNames, type KeyParts, type QueryKeying } from './cache-key.js';
+export { isVaryMarker, type CacheEntry, type CacheStore, type CachedResponse, type VaryMarker } from './store.js';
 export { MemoryCacheStore, entrySize, type MemoryCacheStoreOptions } from './memory-store.js';
+export { CacheError, isCacheError, type CacheErrorCode } from './errors.js';
+export type { BypassReason, CacheResult, Forward } from './cache-status.js';
+export type { NotStoredReason } from './freshness.js';
+export type { StoreEvent } from './store-guard.js';
+export { REFRESH_HEADER } from './refresh.js';

@@ -6,7 +6,7 @@
  */
 import { describeValue } from '@ward/core';
 import { LRUCache } from 'lru-cache';
-import type { CacheStore, CachedResponse } from './store.js';
+import { type CacheEntry, type CacheStore, isVaryMarker } from './store.js';
 
 /** Options of {@link MemoryCacheStore}. */
 export interface MemoryCacheStoreOptions {
@@ -17,15 +17,17 @@ export interface MemoryCacheStoreOptions {
 }
 
 /** Bytes one entry costs, roughly: what would be sent, plus the key. */
-export function entrySize(key: string, entry: CachedResponse): number {
-  let size = entry.body.byteLength + key.length + 64;
-  for (const [name, value] of Object.entries(entry.headers)) size += name.length + (typeof value === 'string' ? value.length : value.join(', ').length) + 4;
+export function entrySize(key: string, entry: CacheEntry): number {
+  if (isVaryMarker(entry)) return key.length + 64 + entry.vary.join(',').length;
+  // The policy object holds a second copy of the headers: counted as such.
+  let size = entry.body.byteLength + key.length + 256;
+  for (const [name, value] of Object.entries(entry.headers)) size += 2 * (name.length + (typeof value === 'string' ? value.length : value.join(', ').length) + 4);
   return size;
 }
 
 export class MemoryCacheStore implements CacheStore {
   readonly kind = 'memory';
-  readonly #entries: LRUCache<string, CachedResponse>;
+  readonly #entries: LRUCache<string, CacheEntry>;
   readonly #byTag = new Map<string, Set<string>>();
 
   constructor(options: MemoryCacheStoreOptions = {}) {
@@ -33,7 +35,7 @@ export class MemoryCacheStore implements CacheStore {
     const maxSize = options.maxSizeBytes ?? 67_108_864;
     if (!Number.isInteger(maxSize) || maxSize < 1) throw new RangeError(`MemoryCacheStore({ maxSizeBytes }) must be an integer ≥ 1, got ${describeValue(maxSize)}`);
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError(`MemoryCacheStore({ now }) must be a function returning ms, got ${describeValue(options.now)}`);
-    this.#entries = new LRUCache<string, CachedResponse>({
+    this.#entries = new LRUCache<string, CacheEntry>({
       maxSize,
       sizeCalculation: (entry, key) => Math.max(1, entrySize(key, entry)),
       // Forget tags with the entry, however it goes (evicted, expired, replaced, deleted).
@@ -44,11 +46,11 @@ export class MemoryCacheStore implements CacheStore {
     });
   }
 
-  get(key: string): CachedResponse | undefined {
+  get(key: string): CacheEntry | undefined {
     return this.#entries.get(key);
   }
 
-  set(key: string, entry: CachedResponse, ttlMs: number): void {
+  set(key: string, entry: CacheEntry, ttlMs: number): void {
     if (!(ttlMs > 0)) return;
     this.#entries.set(key, entry, { ttl: Math.ceil(ttlMs) });
     // An entry larger than the whole cache is refused by lru-cache: then it has no tags either.

@@ -38,6 +38,8 @@ export interface AppSpec {
   routeChain?: Middleware[];
   /** GET routes: path → script. */
   routes: Record<string, Script>;
+  /** POST routes: path → script (no route chain). */
+  posts?: Record<string, Script>;
 }
 
 export type StackName = 'engine' | 'express' | 'express4' | 'fastify';
@@ -54,11 +56,22 @@ export interface Stack {
 
 const engineStack: Stack = {
   name: 'engine',
-  async start({ chain = [], routeChain = [], routes }) {
+  async start({ chain = [], routeChain = [], routes, posts = {} }) {
     const engine = new Engine({ onError: () => {} });
     if (chain.length > 0) engine.use(...chain);
     for (const [path, script] of Object.entries(routes)) {
       engine.get(path, ...(routeChain as Middleware<EngineContext>[]), async (ctx) => {
+        await script({
+          stack: 'engine',
+          header: (name) => ctx.req.header(name),
+          setHeader: (name, value) => ctx.res.setHeader(name, value),
+          json: (status, body) => ctx.json(status, body),
+          stream: (chunks) => void ctx.stream(chunks, { contentType: 'text/plain; charset=utf-8' }),
+        });
+      });
+    }
+    for (const [path, script] of Object.entries(posts)) {
+      engine.post(path, async (ctx) => {
         await script({
           stack: 'engine',
           header: (name) => ctx.req.header(name),
@@ -91,7 +104,7 @@ function expressIO(name: 'express' | 'express4', req: Request, res: Response): H
 function expressStack(name: 'express' | 'express4', express: typeof express5): Stack {
   return {
     name,
-    async start({ chain = [], routeChain = [], routes }) {
+    async start({ chain = [], routeChain = [], routes, posts = {} }) {
       const app = express();
       app.set('env', 'test');
       if (chain.length > 0) app.use(ward(chain));
@@ -109,6 +122,13 @@ function expressStack(name: 'express' | 'express4', express: typeof express5): S
               };
         if (routeChain.length > 0) app.get(path, ward(routeChain), handler);
         else app.get(path, handler);
+      }
+      for (const [path, script] of Object.entries(posts)) {
+        app.post(path, (req: Request, res: Response, next: NextFunction) => {
+          Promise.resolve()
+            .then(() => script(expressIO(name, req, res)))
+            .catch(next);
+        });
       }
       // Quiet: a status is all the tests read from Express's own error answers.
       app.use((_error: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -134,7 +154,7 @@ function fastifyIO(request: FastifyRequest, reply: FastifyReply): HandlerIO {
 
 const fastifyStack: Stack = {
   name: 'fastify',
-  async start({ chain = [], routeChain = [], routes }) {
+  async start({ chain = [], routeChain = [], routes, posts = {} }) {
     const app = Fastify();
     // Quiet: a status is all the tests read from Fastify's own error answers.
     app.setErrorHandler((_error, _request, reply) => {
@@ -145,6 +165,12 @@ const fastifyStack: Stack = {
       if (routeChain.length > 0) await scope.register(wardFastify(routeChain));
       for (const [path, script] of Object.entries(routes)) {
         scope.get(path, async (request, reply) => {
+          await script(fastifyIO(request, reply));
+          return reply;
+        });
+      }
+      for (const [path, script] of Object.entries(posts)) {
+        scope.post(path, async (request, reply) => {
           await script(fastifyIO(request, reply));
           return reply;
         });

@@ -1,0 +1,569 @@
+/**
+ * `createResponseCache()` / `responseCache()`: a shared response cache in
+ * front of handlers, on every adapter (it reads the answer after `next()`,
+ * DESIGN.md rule 2).
+ *
+ * Per GET or HEAD: one key (freshness, `Age` and storability come from
+ * http-cache-semantics through freshness.ts), one store read (two when the
+ * response varies), then
+ * - fresh → the stored answer (`X-Cache: HIT`), or a 304 when the client's
+ *   copy is current;
+ * - stale within stale-while-revalidate → the stored answer now
+ *   (`X-Cache: STALE`) and one background refresh (refresh.ts);
+ * - otherwise the handler runs once for all concurrent misses of the key
+ *   (single-flight), its answer is stored when the rules allow, and a stale
+ *   entry stands in when the handler fails within stale-if-error.
+ * Unsafe methods that succeed invalidate their target (RFC 9111 §4.4). A
+ * failing store is bypassed (store-guard.ts): no request fails because the
+ * cache did.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { type Context, defineMiddleware, markFactory, type Middleware, type Next } from '@ward/core';
+import { resourceKey, resourcePath, variantKey, varyNames } from './cache-key.js';
+import { type BypassReason, type CacheResult, type Forward, forwardStatus, hitStatus } from './cache-status.js';
+import { flatHeaders, handlerTags, resourceTag, same, storedHeaders, userTag } from './entry.js';
+import { CacheError, onlyIfCachedMiss } from './errors.js';
+import {
+  clockedPolicy,
+  decideStorage,
+  mayServeOnError,
+  NO_REQUEST_DIRECTIVES,
+  type NotStoredReason,
+  type RequestDirectives,
+  requestDirectives,
+  use,
+} from './freshness.js';
+import { cacheMetrics } from './metrics.js';
+import { type ResolvedCacheOptions, type ResponseCacheOptions, resolveCacheOptions } from './options.js';
+import { backgroundRefresh, REFRESH_HEADER, refreshToken } from './refresh.js';
+import { FAILED, type Read, StoreGuard } from './store-guard.js';
+import { type CachedResponse, type CacheStore, isVaryMarker, type VaryMarker } from './store.js';
+import { NOT_MODIFIED_DROPS, notModified, strongEtag } from './validators.js';
+
+declare module '@ward/core' {
+  interface WardState {
+    /** Tags for the entry this answer makes (`cache.invalidateTag('users')`), set by the handler; read by `@ward/cache`. */
+    cacheTags?: string[];
+  }
+}
+
+/** A response cache: its middleware and its invalidation API. */
+export interface ResponseCache {
+  /** The middleware: put it where the answers to cache pass (app-wide, a group, a route). */
+  readonly middleware: Middleware;
+  /** The store it uses. */
+  readonly store: CacheStore;
+  /**
+   * Forgets one resource on every host, for every user, in every variant:
+   * `target` is a path with an optional query (`/api/v1/users?page=2`),
+   * normalised as keys are.
+   * @throws CacheError `CACHE_STORE_UNAVAILABLE` when the store failed.
+   */
+  invalidate(target: string): Promise<void>;
+  /** Forgets every entry whose path starts with `pathPrefix` (on Redis: a SCAN; prefer tags on hot paths). */
+  invalidatePrefix(pathPrefix: string): Promise<void>;
+  /** Forgets every entry tagged `tag` (`ctx.state.cacheTags` or the `Cache-Tag` header). */
+  invalidateTag(tag: string): Promise<void>;
+  /** Forgets every entry of one user (per-user caches). */
+  invalidateUser(id: string): Promise<void>;
+}
+
+/** Statuses stale-if-error stands in for (RFC 5861 §4). */
+const ERROR_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+/** Request fields that are credentials: their answers are shared only when the response says so (RFC 9111 §3.5). */
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie']);
+const NO_ERROR: unique symbol = Symbol('none');
+
+/** How a miss goes on: why the handler runs, the stale entry that may stand in, what the request forbids. */
+interface Miss {
+  readonly base: string;
+  readonly user: string | undefined;
+  readonly fwd: Forward;
+  readonly stale: CachedResponse | undefined;
+  readonly noStore: boolean;
+  readonly credentialed: boolean;
+  readonly request: RequestDirectives;
+}
+
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined;
+}
+
+function hasCredentials(ctx: Context): boolean {
+  const headers = ctx.req.headers;
+  return headers.authorization !== undefined || headers.cookie !== undefined || (ctx.state as { user?: unknown }).user !== undefined;
+}
+
+/** A credential's value in a key: its hash, never the secret itself. */
+function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url').slice(0, 22);
+}
+
+function variantOf(names: readonly string[], headers: IncomingHttpHeaders): string {
+  return variantKey(names, (name) => {
+    const raw = headers[name];
+    const value = Array.isArray(raw) ? raw.join(', ') : raw;
+    return value !== undefined && CREDENTIAL_HEADERS.has(name) ? digest(value) : value;
+  });
+}
+
+function rawQuery(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? '' : url.slice(q + 1);
+}
+
+/** The answer a fresh or stored response makes, unless the client's copy is current (then a 304 without content). */
+function answerConditionally(ctx: Context, status: number, body: Uint8Array | string | undefined): void {
+  const res = ctx.res;
+  if (status === 200 && notModified(ctx.req.headers, res.header('etag'), res.header('last-modified'))) {
+    for (const name of NOT_MODIFIED_DROPS) res.removeHeader(name);
+    res.status = 304;
+    res.body = undefined;
+    return;
+  }
+  res.status = status;
+  if (body !== undefined) res.body = body;
+}
+
+class Cache {
+  readonly o: ResolvedCacheOptions;
+  readonly guard: StoreGuard;
+  readonly metrics;
+  /** Misses running their handler now, by key: later misses of the key wait for them. */
+  readonly flights = new Map<string, Promise<void>>();
+  /** Keys with a background refresh on the way. */
+  readonly refreshing = new Set<string>();
+  readonly token = refreshToken();
+  readonly Policy: ReturnType<typeof clockedPolicy>;
+
+  constructor(options: ResolvedCacheOptions) {
+    this.o = options;
+    this.metrics = cacheMetrics(options.registry, options.prefix, options.name, options.store.kind);
+    this.Policy = clockedPolicy(options.now);
+    this.guard = new StoreGuard(options.store, options.name, options.storeTimeoutMs, this.metrics, options.onEvent);
+  }
+
+  handle(ctx: Context, next: Next): Promise<void> {
+    const method = ctx.req.method;
+    if (method !== 'GET' && method !== 'HEAD') return SAFE_METHODS.has(method) ? next() : this.unsafe(ctx, next);
+    const headers = ctx.req.headers;
+    const user = this.o.perUser?.(ctx);
+    const base = this.keyOf(ctx, user);
+    if (headers[REFRESH_HEADER] === this.token) {
+      return this.run(ctx, next, { base, user, fwd: 'stale', stale: undefined, noStore: false, credentialed: user === undefined && hasCredentials(ctx), request: NO_REQUEST_DIRECTIVES });
+    }
+    let request = NO_REQUEST_DIRECTIVES;
+    let noStore = false;
+    if (this.o.honorRequest && (headers['cache-control'] !== undefined || headers.pragma !== undefined)) {
+      const parsed = requestDirectives(headers['cache-control'], headers.pragma as string | undefined);
+      request = parsed;
+      noStore = parsed.noStore;
+    }
+    if (hasBody(headers)) return this.bypass(ctx, next, 'request-body');
+    const found = this.guard.get(base);
+    if (found instanceof Promise) return found.then((read) => this.resolved(ctx, next, base, user, read, request, noStore));
+    return this.resolved(ctx, next, base, user, found, request, noStore);
+  }
+
+  /** `path?query|scheme://host`, the keyed forwarding headers present, the user. */
+  keyOf(ctx: Context, user: string | undefined): string {
+    const headers = ctx.req.headers;
+    let key = resourceKey({ scheme: ctx.req.secure ? 'https' : 'http', host: headers.host ?? '', path: ctx.req.path, query: rawQuery(ctx.req.url) }, this.o.query);
+    for (const name of this.o.keyHeaders) {
+      const value = headers[name];
+      if (value !== undefined) key += `|${name}=${Array.isArray(value) ? value.join(',') : value}`;
+    }
+    if (user !== undefined) key += `|user=${JSON.stringify(user)}`;
+    return key;
+  }
+
+  /** After the resource's key was read: follow a Vary marker to the variant, then decide. */
+  resolved(ctx: Context, next: Next, base: string, user: string | undefined, read: Read, request: RequestDirectives, noStore: boolean): Promise<void> {
+    if (read === FAILED) return this.bypass(ctx, next, 'store-error');
+    if (read !== undefined && isVaryMarker(read)) {
+      const variant = this.guard.get(base + variantOf(read.vary, ctx.req.headers));
+      if (variant instanceof Promise) return variant.then((entry) => this.decide(ctx, next, base, user, entry, 'vary-miss', request, noStore));
+      return this.decide(ctx, next, base, user, variant, 'vary-miss', request, noStore);
+    }
+    return this.decide(ctx, next, base, user, read, 'uri-miss', request, noStore);
+  }
+
+  decide(ctx: Context, next: Next, base: string, user: string | undefined, read: Read, missing: Forward, request: RequestDirectives, noStore: boolean): Promise<void> {
+    if (read === FAILED) return this.bypass(ctx, next, 'store-error');
+    const credentialed = user === undefined && hasCredentials(ctx);
+    let fwd = missing;
+    let stale: CachedResponse | undefined;
+    const entry = read === undefined || isVaryMarker(read) ? undefined : read;
+    if (entry !== undefined) {
+      if (!credentialed || entry.shareable) {
+        const now = this.use(entry, entry.staleWhileRevalidate, request);
+        if (now.use === 'fresh') return this.serve(ctx, entry, 'HIT', hitStatus(this.o.statusName, now.ttl), now.age);
+        if (now.use === 'revalidate') {
+          this.refresh(ctx, base);
+          return this.serve(ctx, entry, 'STALE', hitStatus(this.o.statusName, now.ttl), now.age);
+        }
+        fwd = request.noCache || request.maxAge !== undefined || request.minFresh !== undefined ? 'request' : 'stale';
+        stale = entry;
+      } else {
+        fwd = 'miss';
+      }
+    }
+    if (request.onlyIfCached) {
+      ctx.problem(onlyIfCachedMiss());
+      return Promise.resolve();
+    }
+    return this.miss(ctx, next, { base, user, fwd, stale, noStore, credentialed, request });
+  }
+
+  /** Answers from a stored response. */
+  serve(ctx: Context, entry: CachedResponse, result: 'HIT' | 'STALE', cacheStatus: string, age: number): Promise<void> {
+    const res = ctx.res;
+    const headers = entry.headers;
+    for (const name in headers) res.setHeader(name, headers[name]!);
+    res.setHeader('age', String(Math.max(0, Math.floor(age))));
+    if (this.o.xCache) res.setHeader('x-cache', result);
+    res.setHeader('cache-status', cacheStatus);
+    answerConditionally(ctx, entry.status, entry.body);
+    this.metrics.result[result === 'HIT' ? 'hit' : 'stale'].inc();
+    return Promise.resolve();
+  }
+
+  /** A miss: wait for the key's running handler when there is one, else run it. */
+  miss(ctx: Context, next: Next, miss: Miss): Promise<void> {
+    if (this.o.collapseTimeoutMs > 0 && !miss.credentialed && !miss.noStore && miss.fwd !== 'request') {
+      const flight = this.flights.get(miss.base);
+      if (flight !== undefined) return this.wait(ctx, next, miss, flight);
+    }
+    return this.lead(ctx, next, miss);
+  }
+
+  /** Waits for another request's handler, then serves what it stored; runs its own handler when nothing usable came of it. */
+  async wait(ctx: Context, next: Next, miss: Miss, flight: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([flight, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.o.collapseTimeoutMs)))]);
+    clearTimeout(timer);
+    if (ctx.signal.aborted) return;
+    let read = await this.guard.get(miss.base);
+    if (read !== undefined && read !== FAILED && isVaryMarker(read)) read = await this.guard.get(miss.base + variantOf(read.vary, ctx.req.headers));
+    if (read !== undefined && read !== FAILED && !isVaryMarker(read)) {
+      const now = this.use(read, 0, miss.request);
+      if (now.use === 'fresh') {
+        this.metrics.collapsed.inc();
+        return this.serve(ctx, read, 'HIT', forwardStatus(this.o.statusName, miss.fwd, { collapsed: true, ttl: now.ttl }), now.age);
+      }
+    }
+    return this.lead(ctx, next, miss);
+  }
+
+  /** Runs the handler as the key's flight (when none runs yet), with the fleet lock when configured. */
+  async lead(ctx: Context, next: Next, miss: Miss): Promise<void> {
+    if (miss.credentialed || miss.noStore || this.flights.has(miss.base)) return this.run(ctx, next, miss);
+    let land!: () => void;
+    this.flights.set(miss.base, new Promise<void>((resolve) => (land = resolve)));
+    try {
+      const lock = this.o.fleetLock;
+      if (lock === undefined) return await this.run(ctx, next, miss);
+      const release = await this.takeLock(miss.base, lock.ttlMs);
+      if (release !== undefined) {
+        try {
+          return await this.run(ctx, next, miss);
+        } finally {
+          await release().catch(() => undefined);
+        }
+      }
+      // Another process runs the handler: its entry is polled for until the lock would expire.
+      const until = Date.now() + lock.ttlMs;
+      while (Date.now() < until && !ctx.signal.aborted) {
+        await new Promise((resolve) => setTimeout(resolve, lock.pollMs));
+        let read = await this.guard.get(miss.base);
+        if (read !== undefined && read !== FAILED && isVaryMarker(read)) read = await this.guard.get(miss.base + variantOf(read.vary, ctx.req.headers));
+        if (read === FAILED) break;
+        if (read !== undefined && !isVaryMarker(read)) {
+          const now = this.use(read, 0, miss.request);
+          if (now.use === 'fresh') {
+            this.metrics.collapsed.inc();
+            return this.serve(ctx, read, 'HIT', forwardStatus(this.o.statusName, miss.fwd, { collapsed: true, ttl: now.ttl }), now.age);
+          }
+        }
+      }
+      return await this.run(ctx, next, miss);
+    } finally {
+      this.flights.delete(miss.base);
+      land();
+    }
+  }
+
+  async takeLock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const store = this.o.store;
+    try {
+      const taken = store.lock!(key, ttlMs);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('lock timed out')), this.o.storeTimeoutMs)));
+      try {
+        return await Promise.race([taken, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } catch {
+      // No lock to be had: this process runs the handler (a cache failure never holds a request).
+      this.metrics.storeError('lock');
+      return async () => undefined;
+    }
+  }
+
+  /** Runs the handler, stores its answer when the rules allow, stands a stale entry in for a failure. */
+  async run(ctx: Context, next: Next, miss: Miss): Promise<void> {
+    const res = ctx.res;
+    const before = res.headers();
+    let failure: unknown = NO_ERROR;
+    try {
+      await next();
+    } catch (error) {
+      failure = error;
+    }
+    const { stale } = miss;
+    if (failure !== NO_ERROR) {
+      if (stale !== undefined && !res.committed && mayServeOnError(stale.policy, stale.staleIfError)) return this.standIn(ctx, stale, undefined, failure, before);
+      throw failure;
+    }
+    if (res.committed) {
+      this.notStored('streamed');
+      return;
+    }
+    const status = res.status;
+    if (stale !== undefined && ERROR_STATUSES.has(status) && mayServeOnError(stale.policy, stale.staleIfError)) return this.standIn(ctx, stale, status, undefined, before);
+    this.metrics.result.miss.inc();
+
+    const after = res.headers();
+    const tagHeader = this.o.tagHeader;
+    const tagValue = tagHeader === undefined ? undefined : res.header(tagHeader);
+    if (tagValue !== undefined) res.removeHeader(tagHeader!);
+    const raw = res.body;
+    const body = raw === undefined ? Buffer.alloc(0) : typeof raw === 'string' ? Buffer.from(raw) : raw;
+    let reason: NotStoredReason | undefined;
+    let stored = false;
+    let ttl: number | undefined;
+    if (ctx.req.method !== 'GET') reason = 'method';
+    else if (miss.noStore) reason = 'request-no-store';
+    else {
+      const kept = storedHeaders(before, after, tagHeader);
+      // Whose Set-Cookie counts is the downstream's: an outer middleware's is set again on every hit.
+      const facts = flatHeaders(after);
+      if (same(before['set-cookie'], after['set-cookie'])) delete facts['set-cookie'];
+      const vary = varyNames(facts.vary);
+      const shared = miss.user === undefined;
+      const decision = decideStorage({ status, headers: facts, bodyBytes: body.byteLength, credentialed: miss.credentialed, shared, vary }, this.o.rules, this.Policy);
+      if (typeof decision === 'string') reason = decision;
+      else {
+        const date = new Date(this.o.now()).toUTCString();
+        kept.date = date;
+        res.setHeader('date', date);
+        if (this.o.etag && status === 200 && kept.etag === undefined) {
+          kept.etag = strongEtag(body);
+          res.setHeader('etag', kept.etag);
+        }
+        const path = resourcePath(ctx.req.path, this.o.query(rawQuery(ctx.req.url)));
+        const tags = handlerTags(ctx.state.cacheTags, tagValue);
+        tags.push(resourceTag(path));
+        if (miss.user !== undefined) tags.push(userTag(miss.user));
+        const entry: CachedResponse = {
+          status,
+          headers: kept,
+          body: new Uint8Array(body),
+          policy: decision.policy,
+          staleWhileRevalidate: decision.staleWhileRevalidate,
+          staleIfError: decision.staleIfError,
+          tags,
+          shareable: decision.shareable,
+        };
+        stored = await this.put(miss.base, entry, vary === '*' ? [] : vary, ctx.req.headers, decision.ttlMs);
+        ttl = decision.policy.maxAge() - decision.policy.age();
+        if (stored) this.metrics.written(body.byteLength, this.o.store.sizeBytes);
+      }
+    }
+    if (reason !== undefined) this.notStored(reason);
+    if (this.o.etag && status === 200 && !res.hasHeader('etag')) res.setHeader('etag', strongEtag(body));
+    this.mark(ctx, 'MISS', forwardStatus(this.o.statusName, miss.fwd, { stored, ttl: stored ? ttl : undefined, detail: reason }));
+    answerConditionally(ctx, status, undefined);
+  }
+
+  /** Writes an entry (with its Vary marker first); true when the store took it. */
+  async put(base: string, entry: CachedResponse, vary: readonly string[], headers: IncomingHttpHeaders, ttlMs: number): Promise<boolean> {
+    if (vary.length === 0) return this.guard.write('set', (store) => store.set(base, entry, ttlMs));
+    const marker: VaryMarker = { vary, tags: entry.tags };
+    const markerWritten = await this.guard.write('set', (store) => store.set(base, marker, ttlMs));
+    if (!markerWritten) return false;
+    return this.guard.write('set', (store) => store.set(base + variantOf(vary, headers), entry, ttlMs));
+  }
+
+  /** A stale entry answers instead of a handler that threw or answered 5xx (RFC 5861 §4). */
+  standIn(ctx: Context, stale: CachedResponse, status: number | undefined, error: unknown, before: ReturnType<Context['res']['headers']>): Promise<void> {
+    const res = ctx.res;
+    // The failed answer's own fields go; those of outer middleware stay.
+    const now = res.headers();
+    for (const name of Object.keys(now)) if (!(name in before)) res.removeHeader(name);
+    this.metrics.staleIfError.inc();
+    this.tell({ type: 'stale-if-error', cache: this.o.name, path: ctx.req.path, status, error: error === NO_ERROR ? undefined : error });
+    const age = stale.policy.age();
+    const ttl = stale.policy.maxAge() - age;
+    const headers = stale.headers;
+    for (const name in headers) res.setHeader(name, headers[name]!);
+    res.setHeader('age', String(Math.max(0, Math.floor(age))));
+    if (this.o.xCache) res.setHeader('x-cache', 'STALE');
+    res.setHeader('cache-status', forwardStatus(this.o.statusName, 'stale', { fwdStatus: status, ttl, detail: 'stale-if-error' }));
+    answerConditionally(ctx, stale.status, stale.body);
+    this.metrics.result.stale.inc();
+    return Promise.resolve();
+  }
+
+  /** Past the cache: the handler answers, nothing is read or stored. */
+  async bypass(ctx: Context, next: Next, reason: BypassReason): Promise<void> {
+    this.metrics.result.bypass.inc();
+    this.metrics.bypass[reason].inc();
+    await next();
+    if (ctx.res.committed) return;
+    if (this.o.tagHeader !== undefined) ctx.res.removeHeader(this.o.tagHeader);
+    this.mark(ctx, 'BYPASS', forwardStatus(this.o.statusName, 'bypass', { detail: reason }));
+  }
+
+  /** RFC 9111 §4.4: a successful unsafe request invalidates its target (and the same-host Location / Content-Location). */
+  async unsafe(ctx: Context, next: Next): Promise<void> {
+    await next();
+    const res = ctx.res;
+    if (res.status >= 400) return;
+    const targets = [resourcePath(ctx.req.path, this.o.query(rawQuery(ctx.req.url)))];
+    const host = ctx.req.headers.host;
+    for (const name of ['location', 'content-location']) {
+      const value = res.header(name);
+      if (value === undefined || host === undefined) continue;
+      try {
+        const url = new URL(value, `http://${host}`);
+        if (url.host === host.toLowerCase()) targets.push(resourcePath(url.pathname, this.o.query(url.search.slice(1))));
+      } catch {
+        // Not a URL: nothing to invalidate.
+      }
+    }
+    for (const target of targets) await this.guard.write('delete', (store) => store.deleteTag(resourceTag(target)));
+  }
+
+  /** Starts the key's background refresh, unless one is on the way. */
+  refresh(ctx: Context, base: string): void {
+    if (this.refreshing.has(base)) return;
+    this.refreshing.add(base);
+    const path = ctx.req.path;
+    backgroundRefresh(ctx, this.token, this.o.refreshTimeoutMs).then(
+      (stored) => {
+        this.refreshing.delete(base);
+        this.metrics.refresh(stored ? 'stored' : 'not-stored');
+        this.tell({ type: 'refreshed', cache: this.o.name, path, stored });
+      },
+      (error: unknown) => {
+        this.refreshing.delete(base);
+        this.metrics.refresh('failed');
+        this.tell({ type: 'refresh-failed', cache: this.o.name, path, error });
+      },
+    );
+  }
+
+  /** What a stored response can do now, on this cache's clock (an entry read from Redis comes with the library's default one). */
+  use(entry: CachedResponse, staleWhileRevalidate: number, request: RequestDirectives): ReturnType<typeof use> {
+    // An entry read back from Redis is a plain CachePolicy: it gets this cache's clock.
+    if (!(entry.policy instanceof this.Policy)) (entry.policy as unknown as { now: () => number }).now = this.o.now;
+    return use(entry.policy, staleWhileRevalidate, request);
+  }
+
+  mark(ctx: Context, result: CacheResult, cacheStatus: string): void {
+    if (this.o.xCache) ctx.res.setHeader('x-cache', result);
+    ctx.res.setHeader('cache-status', cacheStatus);
+  }
+
+  notStored(reason: NotStoredReason): void {
+    this.metrics.notStored[reason].inc();
+  }
+
+  tell(event: Parameters<ResolvedCacheOptions['onEvent']>[0]): void {
+    try {
+      this.o.onEvent(event);
+    } catch {
+      // A throwing hook is ignored.
+    }
+  }
+
+  async forget(run: (store: CacheStore) => void | Promise<void>, what: string): Promise<void> {
+    const done = await this.guard.write('delete', run);
+    if (!done) throw new CacheError('CACHE_STORE_UNAVAILABLE', `@ward/cache (${this.o.name}): the ${this.o.store.kind} store could not ${what}; entries may be served until their TTL`);
+  }
+}
+
+/**
+ * A response cache: its middleware and the API to invalidate what it keeps.
+ *
+ * @param options {@link ResponseCacheOptions}
+ * @throws TypeError for a wrong type or an unknown option; RangeError for a bad value.
+ * @example
+ * const cache = createResponseCache({ store: new MemoryCacheStore(), defaultMaxAge: 30 });
+ * engine.get('/api/v1/products', cache.middleware, listProducts);
+ * engine.post('/api/v1/products', createProduct); // a success invalidates GET /api/v1/products by itself
+ * await cache.invalidateTag('products');          // entries the handler tagged (ctx.state.cacheTags)
+ */
+export function createResponseCache(options: ResponseCacheOptions = {}): ResponseCache {
+  const resolved = resolveCacheOptions(options, 'createResponseCache(options)');
+  const cache = new Cache(resolved);
+  const described = {
+    store: resolved.store.kind,
+    name: resolved.name,
+    defaultMaxAge: resolved.rules.defaultMaxAge,
+    staleWhileRevalidate: resolved.rules.staleWhileRevalidate,
+    staleIfError: resolved.rules.staleIfError,
+    statuses: [...resolved.rules.statuses],
+    maxBodyBytes: resolved.rules.maxBodyBytes,
+    query: typeof options.query === 'function' ? 'function' : (options.query ?? 'sorted'),
+    perUser: resolved.perUser !== undefined,
+    requestCacheControl: resolved.honorRequest ? 'honor' : 'ignore',
+    keyHeaders: resolved.keyHeaders,
+    tagHeader: resolved.tagHeader ?? false,
+    cacheStatusName: resolved.statusName,
+    xCache: resolved.xCache,
+    etag: resolved.etag,
+    collapseTimeoutMs: resolved.collapseTimeoutMs,
+    fleetLock: resolved.fleetLock ?? false,
+    storeTimeoutMs: resolved.storeTimeoutMs,
+    refreshTimeoutMs: resolved.refreshTimeoutMs,
+  };
+  const middleware = defineMiddleware('responseCache', described, function responseCache(ctx: Context, next: Next): Promise<void> {
+    try {
+      return cache.handle(ctx, next);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  });
+  const query = resolved.query;
+  return {
+    middleware,
+    store: resolved.store,
+    invalidate: (target) => {
+      const q = target.indexOf('?');
+      const path = q === -1 ? target : target.slice(0, q);
+      return cache.forget((store) => store.deleteTag(resourceTag(resourcePath(path, query(q === -1 ? '' : target.slice(q + 1))))), `invalidate ${path}`);
+    },
+    invalidatePrefix: (pathPrefix) => cache.forget((store) => store.deletePrefix(pathPrefix), `invalidate the prefix ${pathPrefix}`),
+    invalidateTag: (tag) => cache.forget((store) => store.deleteTag(tag), `invalidate the tag ${tag}`),
+    invalidateUser: (id) => cache.forget((store) => store.deleteTag(userTag(id)), 'invalidate a user'),
+  };
+}
+
+/**
+ * The middleware of a new response cache (see {@link createResponseCache}
+ * for the invalidation API).
+ *
+ * @example
+ * app.get('/api/v1/users', ward([responseCache({ perUser: true, defaultMaxAge: 10 })]), listUsers);
+ */
+export function responseCache(options: ResponseCacheOptions = {}): Middleware {
+  return createResponseCache(options).middleware;
+}
+markFactory(responseCache);
+

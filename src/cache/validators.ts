@@ -1,0 +1,44 @@
+/**
+ * Validators and conditional requests (RFC 9110 §8.8, §13): a strong ETag
+ * made from the body's hash when the handler set none, and the
+ * `If-None-Match` / `If-Modified-Since` evaluation that turns a GET or HEAD
+ * into a 304, for stored and fresh responses alike.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** A strong entity tag of `body`: 132 bits of its SHA-256, quoted (`"…"`). */
+export function strongEtag(body: Uint8Array): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+}
+
+/** `W/"x"` → `"x"`: the opaque tag, for the weak comparison If-None-Match uses (RFC 9110 §13.1.2). */
+function opaque(tag: string): string {
+  const trimmed = tag.trim();
+  return trimmed.startsWith('W/') ? trimmed.slice(2) : trimmed;
+}
+
+/**
+ * True when the request's preconditions say the client's copy is current:
+ * `If-None-Match` (`*`, or any listed tag, weakly compared) when present —
+ * `If-Modified-Since` is then ignored (RFC 9110 §13.1.3) — else
+ * `If-Modified-Since` against `Last-Modified`.
+ */
+export function notModified(request: IncomingHttpHeaders, etag: string | undefined, lastModified: string | undefined): boolean {
+  const inm = request['if-none-match'];
+  if (inm !== undefined) {
+    if (inm.trim() === '*') return true;
+    if (etag === undefined) return false;
+    const mine = opaque(etag);
+    for (const tag of inm.split(',')) if (opaque(tag) === mine) return true;
+    return false;
+  }
+  const ims = request['if-modified-since'];
+  if (ims === undefined || lastModified === undefined) return false;
+  const since = Date.parse(ims);
+  const modified = Date.parse(lastModified);
+  return Number.isFinite(since) && Number.isFinite(modified) && modified <= since;
+}
+
+/** The fields a 304 keeps out: it has no content (RFC 9110 §15.4.5 keeps Cache-Control, Content-Location, Date, ETag, Expires, Vary). */
+export const NOT_MODIFIED_DROPS: readonly string[] = ['content-type', 'content-length', 'content-encoding', 'content-range', 'transfer-encoding'];
