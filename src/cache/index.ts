@@ -15,3 +15,4 @@ export type { BypassReason, CacheResult, Forward } from './cache-status.js';
 export type { NotStoredReason } from './freshness.js';
 export type { StoreEvent } from './store-guard.js';
 export { REFRESH_HEADER } from './refresh.js';
+export { RedisCacheStore, decodeEntry, encodeEntry, type CacheRedisClient, type RedisCacheStoreOptions } from './redis-store.js';

@@ -53,3 +53,23 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): 
     );
   });
 }
+
+/** The scripting part of an ioredis client. */
+export interface ScriptingClient {
+  evalsha(sha: string, numKeys: number, ...args: (string | number | Buffer)[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: (string | number | Buffer)[]): Promise<unknown>;
+}
+
+/**
+ * Runs a Lua script by its SHA-1 (EVALSHA), and with EVAL on the same call
+ * when the server does not know it (`NOSCRIPT`: a restart, a failover,
+ * SCRIPT FLUSH), so no call fails for that and no script is loaded ahead.
+ */
+export async function runScript(client: ScriptingClient, sha: string, source: string, numKeys: number, ...args: (string | number | Buffer)[]): Promise<unknown> {
+  try {
+    return await client.evalsha(sha, numKeys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+    return client.eval(source, numKeys, ...args);
+  }
+}

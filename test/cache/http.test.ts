@@ -3,23 +3,40 @@
  * Fastify 5), each rule of the issue its own test: what is stored and
  * served, what never is, the answer's fields, conditional requests, Vary,
  * per-user entries, request directives, single-flight and invalidation.
- * Clocks are the cache's own (`now`), moved by hand.
+ * Clocks are the cache's own (`now`), moved by hand. Every rule runs on
+ * the memory store and on the Redis store (the set-up's own server, a
+ * fresh key prefix per test).
  */
-import { createResponseCache, MemoryCacheStore } from '@ward/cache';
+import { type CacheStore, createResponseCache, MemoryCacheStore, RedisCacheStore } from '@ward/cache';
+import type { Redis } from 'ioredis';
 import type { Context, Next } from '@ward/core';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connect } from '../rate-limit/helpers.js';
 import { STACKS } from '../timeout/stacks.js';
-import { type CacheApp, cacheApp, counter, numbered } from './helpers.js';
+import { type CacheApp, cacheApp as makeApp, counter, numbered } from './helpers.js';
 
 const MAX_AGE_60 = { 'cache-control': 'max-age=60' };
 
-describe.each(STACKS)('responseCache on $name', (stack) => {
+let redis: Redis;
+beforeAll(async () => {
+  redis = await connect(inject('redisUrl'));
+});
+afterAll(() => redis.disconnect());
+let tests = 0;
+const STORES: readonly { name: string; make: () => CacheStore }[] = [
+  { name: 'memory', make: () => new MemoryCacheStore() },
+  { name: 'redis', make: () => new RedisCacheStore({ client: redis, prefix: `test:cache:http:${process.pid}:${++tests}:` }) },
+];
+
+describe.each(STORES.flatMap((store) => STACKS.map((stack) => ({ store, stack, name: `${stack.name}, ${store.name} store` }))))('responseCache on $name', ({ store, stack }) => {
   let app: CacheApp | undefined;
   afterEach(async () => {
     await app?.close();
     app = undefined;
   });
+  // Every app of this block gets a fresh store of this kind.
+  const cacheApp = (s: typeof stack, spec: Parameters<typeof makeApp>[1]) => makeApp(s, { ...spec, options: { store: store.make(), ...spec.options } });
 
   it('a miss is stored and the next request is a hit with the same body and fields, an Age, and the handler not run', async () => {
     app = await cacheApp(stack, { routes: { '/users': numbered(MAX_AGE_60) } });
