@@ -19,6 +19,7 @@ import { LOGGER } from './scenarios/logger.js';
 import { RATE_LIMIT } from './scenarios/rate-limit.js';
 import { AUTH } from './scenarios/auth.js';
 import { RBAC } from './scenarios/rbac.js';
+import { CACHE } from './scenarios/cache.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   ...ONION,
@@ -36,4 +37,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ...RATE_LIMIT,
   ...AUTH,
   ...RBAC,
+  ...CACHE,
 ];
