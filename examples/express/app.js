@@ -12,6 +12,7 @@ import { appAuth } from '../server/auth/app-auth.js';
 import { AUTH_ROUTES, authHandlers } from '../server/auth/handlers.js';
 import { wardChain } from '../server/chain.js';
 import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
+import { createUsersCache, forgetUserLists, USERS_CACHE_CONTROL, USERS_TAG } from '../server/users/cache.js';
 import { userNotFound, writeFailure } from '../server/users/errors.js';
 import { API_PREFIX, USERS_PATH, userLocation } from '../server/users/paths.js';
 import { listQuerySchema, userInputSchema } from '../server/users/schema.js';
@@ -33,6 +34,7 @@ import { validate } from '../server/users/validate.js';
  * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit. Default: 1 000/min.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
  * @property {import('../server/auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`.
+ * @property {import('@ward/cache').CacheStore} [cacheStore] where `GET /api/v1/users` answers are cached. Default: memory.
  */
 
 /**
@@ -73,9 +75,12 @@ export function createExpressApp(options = {}) {
   // as on the engine and Fastify: a 400 VALIDATION_FAILED rather than INVALID_JSON.
   const json = express.json({ limit: '100kb', strict: false });
 
-  app.get(USERS_PATH, async (req, res) => {
+  // The list through the users cache (server/users/cache.js): tagged with Cache-Tag, which the cache removes.
+  const usersCache = createUsersCache({ store: options.cacheStore, registry });
+  app.get(USERS_PATH, ward([usersCache.middleware]), async (req, res) => {
     const { page, limit } = await validate(listQuerySchema, req.query, 'query');
     const { items, total } = await store.list({ page, limit });
+    res.set({ 'cache-control': USERS_CACHE_CONTROL, 'cache-tag': USERS_TAG });
     res.json({ items, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } });
   });
 
@@ -83,6 +88,7 @@ export function createExpressApp(options = {}) {
     const input = await validate(userInputSchema, req.body, 'body');
     const result = await store.create(input);
     if (!result.ok) throw writeFailure(result.reason, store.maxUsers);
+    await forgetUserLists(usersCache);
     res.status(201).location(userLocation(result.user.id)).json(result.user);
   });
 
@@ -96,11 +102,13 @@ export function createExpressApp(options = {}) {
     const input = await validate(userInputSchema, req.body, 'body');
     const result = await store.replace(req.params['id'] ?? '', input);
     if (!result.ok) throw writeFailure(result.reason, store.maxUsers);
+    await forgetUserLists(usersCache);
     res.json(result.user);
   });
 
   app.delete(`${USERS_PATH}/:id`, async (req, res) => {
     if (!(await store.remove(req.params['id'] ?? ''))) throw userNotFound();
+    await forgetUserLists(usersCache);
     res.status(204).end();
   });
 

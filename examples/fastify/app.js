@@ -14,6 +14,7 @@ import { appAuth } from '../server/auth/app-auth.js';
 import { AUTH_ROUTES, authHandlers } from '../server/auth/handlers.js';
 import { wardChain } from '../server/chain.js';
 import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
+import { createUsersCache, forgetUserLists, USERS_CACHE_CONTROL, USERS_TAG } from '../server/users/cache.js';
 import { userNotFound, writeFailure } from '../server/users/errors.js';
 import { API_PREFIX, userLocation } from '../server/users/paths.js';
 import { listQuerySchema, userInputSchema } from '../server/users/schema.js';
@@ -35,6 +36,7 @@ import { validate } from '../server/users/validate.js';
  * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit. Default: 1 000/min.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
  * @property {import('../server/auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`.
+ * @property {import('@ward/cache').CacheStore} [cacheStore] where `GET /api/v1/users` answers are cached. Default: memory.
  */
 
 /**
@@ -48,6 +50,7 @@ export async function createFastifyApp(options = {}) {
   const registry = options.registry ?? register;
   const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit } = options;
   const { service, identify, access } = appAuth({ auth: options.auth, store, registry, corsOrigins, logger });
+  const usersCache = createUsersCache({ store: options.cacheStore, registry });
   const chain = wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit, identify });
 
   // Errors Fastify raises before routing (a malformed percent-escape; a path
@@ -130,16 +133,22 @@ export async function createFastifyApp(options = {}) {
       await wardRoute('GET', '/admin/dashboard', [access.requireRole('admin'), handlers.dashboard], api);
       await wardRoute('GET', '/admin/stats', [access.requireRole('admin'), handlers.stats], api);
 
-      api.get('/users', async (request) => {
-        const { page, limit } = await validate(listQuerySchema, request.query, 'query');
-        const { items, total } = await store.list({ page, limit });
-        return { items, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
+      // The list through the users cache (server/users/cache.js), a ward plugin in a scope of its own.
+      await api.register(async (listScope) => {
+        await listScope.register(ward([usersCache.middleware]));
+        listScope.get('/users', async (request, reply) => {
+          const { page, limit } = await validate(listQuerySchema, request.query, 'query');
+          const { items, total } = await store.list({ page, limit });
+          reply.header('cache-control', USERS_CACHE_CONTROL).header('cache-tag', USERS_TAG);
+          return { items, pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } };
+        });
       });
 
       api.post('/users', async (request, reply) => {
         const input = await validate(userInputSchema, request.body, 'body');
         const result = await store.create(input);
         if (!result.ok) throw writeFailure(result.reason, store.maxUsers);
+        await forgetUserLists(usersCache);
         return reply.code(201).header('location', userLocation(result.user.id)).send(result.user);
       });
 
@@ -153,11 +162,13 @@ export async function createFastifyApp(options = {}) {
         const input = await validate(userInputSchema, request.body, 'body');
         const result = await store.replace(idOf(request.params), input);
         if (!result.ok) throw writeFailure(result.reason, store.maxUsers);
+        await forgetUserLists(usersCache);
         return result.user;
       });
 
       api.delete('/users/:id', async (request, reply) => {
         if (!(await store.remove(idOf(request.params)))) throw userNotFound();
+        await forgetUserLists(usersCache);
         return reply.code(204).send();
       });
     },

@@ -9,6 +9,7 @@ import { appAuth } from './auth/app-auth.js';
 import { mountAuthRoutes } from './auth/routes.js';
 import { wardChain } from './chain.js';
 import { API_PREFIX } from './users/paths.js';
+import { createUsersCache } from './users/cache.js';
 import { mountUserRoutes } from './users/routes.js';
 import { createUserStore } from './users/store.js';
 
@@ -33,6 +34,7 @@ export const MAX_BODY_BYTES = 100 * 1024;
  * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
  * @property {import('./auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`
  *   with a random signing secret.
+ * @property {import('@ward/cache').CacheStore} [cacheStore] where `GET /api/v1/users` answers are cached. Default: memory.
  */
 
 /**
@@ -66,7 +68,7 @@ export function createApp(options = {}) {
   // The versioned API: a signed-in user only (401 otherwise); its admin
   // part, role admin only (403 otherwise). The auth routes and the profile.
   const api = engine.group(API_PREFIX, access.requireUser());
-  mountUserRoutes(api, store);
+  mountUserRoutes(api, store, createUsersCache({ store: options.cacheStore, registry }));
   mountAuthRoutes(engine, service, access, api);
   return engine;
 }

@@ -1,12 +1,13 @@
 /**
  * What main.js (and the Express and Fastify mains) start before the app:
  * the user store, the account service and where the shared state lives —
- * rate-limit buckets, refresh-token families and revoked access tokens in
- * memory, or all three in Redis on one ioredis client when REDIS_URL is
- * set. An `admin` account is created when ADMIN_EMAIL is set.
+ * rate-limit buckets, refresh-token families, revoked access tokens and
+ * cached responses in memory, or all four in Redis on one ioredis client
+ * when REDIS_URL is set. An `admin` account is created when ADMIN_EMAIL is set.
  */
 import { randomBytes } from 'node:crypto';
 import { MemoryRefreshStore, MemoryRevocationStore, RedisRefreshStore, RedisRevocationStore } from '@ward/auth';
+import { MemoryCacheStore, RedisCacheStore } from '@ward/cache';
 import { MemoryStore, RedisStore } from '@ward/rate-limit';
 import { createExampleAuth } from './auth/service.js';
 import { createUserStore } from './users/store.js';
@@ -19,16 +20,16 @@ export async function createServices(env) {
   /** @type {string[]} */
   const notes = [];
   let close = async () => undefined;
-  /** @type {{ rateLimitStore: import('@ward/rate-limit').RateLimitStore, refreshStore: import('@ward/auth').RefreshStore, revocation: import('@ward/auth').RevocationStore }} */
-  let stores = { rateLimitStore: new MemoryStore(), refreshStore: new MemoryRefreshStore(), revocation: new MemoryRevocationStore() };
+  /** @type {{ rateLimitStore: import('@ward/rate-limit').RateLimitStore, refreshStore: import('@ward/auth').RefreshStore, revocation: import('@ward/auth').RevocationStore, cacheStore: import('@ward/cache').CacheStore }} */
+  let stores = { rateLimitStore: new MemoryStore(), refreshStore: new MemoryRefreshStore(), revocation: new MemoryRevocationStore(), cacheStore: new MemoryCacheStore({ maxSizeBytes: 16 * 1024 * 1024 }) };
   if (env.store.kind === 'redis') {
     const { Redis } = await import('ioredis');
     // No offline queue: while Redis is away a call fails at once, and each
     // store's failure mode decides (rate limits: a local fallback; refresh:
-    // 503; revocation: 503, fail closed).
+    // 503; revocation: 503, fail closed; the response cache: bypassed).
     const client = new Redis(env.store.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     client.on('error', () => undefined); // reported once per episode by the stores, not per reconnect attempt
-    stores = { rateLimitStore: new RedisStore({ client }), refreshStore: new RedisRefreshStore({ client }), revocation: new RedisRevocationStore({ client }) };
+    stores = { rateLimitStore: new RedisStore({ client }), refreshStore: new RedisRefreshStore({ client }), revocation: new RedisRevocationStore({ client }), cacheStore: new RedisCacheStore({ client }) };
     close = async () => {
       client.disconnect();
     };
@@ -39,5 +40,5 @@ export async function createServices(env) {
     await auth.seed({ name: 'Administrator', email: env.admin.email, age: 30, role: 'admin', password: env.admin.password });
     notes.push(`auth: admin account ${env.admin.email} (ADMIN_EMAIL)`);
   }
-  return { store, auth, rateLimitStore: stores.rateLimitStore, notes, close };
+  return { store, auth, rateLimitStore: stores.rateLimitStore, cacheStore: stores.cacheStore, notes, close };
 }

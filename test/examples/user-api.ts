@@ -224,6 +224,21 @@ export function userApiScenarios(target: ExampleTarget): void {
       expect(res.headers['server-timing']).toMatch(/^app;dur=\d+\.\d$/);
     });
 
+    it('GET /users goes through the users cache: per user (another user never gets the entry), private max-age=10, invalidated by every write', async () => {
+      await sendJson(users(), 'POST', ADA);
+      const first = await request(users());
+      expect([first.status, first.headers['x-cache'], first.headers['cache-control'], first.headers['cache-tag']]).toEqual([200, 'MISS', 'private, max-age=10', undefined]);
+      const second = await request(users());
+      expect([second.headers['x-cache'], second.text]).toEqual(['HIT', first.text]);
+      const other = createExampleAuth({ users: testStore().store, secret: TEST_JWT_SECRET, onEvent: () => {} });
+      const token = (await other.tokens.issue('someone-else', { roles: [] })).accessToken;
+      expect((await request(users(), { headers: { authorization: `Bearer ${token}` } })).headers['x-cache']).toBe('MISS');
+      await sendJson(users(), 'POST', GRACE);
+      const after = await request(users());
+      expect(after.headers['x-cache']).toBe('MISS');
+      expect((after.json() as { items: unknown[] }).items).toHaveLength(2);
+    });
+
     it('POST creates: 201, Location, the stored user', async () => {
       const res = await sendJson(users(), 'POST', ADA);
       expect(res.status).toBe(201);
