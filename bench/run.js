@@ -47,6 +47,7 @@ import { checkPayload } from './servers/payload.js';
 import { EDGE_REQUEST_HEADERS, checkBare, checkEdge } from './servers/edge.js';
 import { checkExpressRateLimit, checkFastifyRateLimit, checkNoLimiter, checkWardLimiter } from './servers/rate-limit.js';
 import { AUTH_HEADERS, HONO_AUTH_HEADERS, checkAllowed, checkRefused } from './servers/auth.js';
+import { checkApicacheHit, checkCachedPayload, checkWardHit } from './servers/cache.js';
 
 /**
  * @typedef {import('./lib/report.js').HttpSuiteResult} HttpSuiteResult
@@ -62,12 +63,13 @@ import { AUTH_HEADERS, HONO_AUTH_HEADERS, checkAllowed, checkRefused } from './s
  * @property {string} title
  * @property {string} script file under bench/servers/
  * @property {string} baseline
- * @property {{ name: string, label: string, check?: AnswerCheck, anonymous?: AnswerCheck }[]} variants baseline first; `check` replaces the suite's
+ * @property {{ name: string, label: string, check?: AnswerCheck, anonymous?: AnswerCheck, prime?: boolean }[]} variants baseline first; `check` replaces the suite's
  *   for that variant; `anonymous`, when given, checks the answer to a request without the suite's headers too
- *   (an auth variant must refuse it: a server that lets everyone in is never measured)
+ *   (an auth variant must refuse it: a server that lets everyone in is never measured); `prime`: one unchecked
+ *   request first (a cache variant stores its answer, so the check and the load see hits)
  * @property {number | null} target
  * @property {string[]} [targetVariants] the variants the target applies to (default: every one but the baseline)
- * @property {{ variant: string, against: string, target?: 1 | null }[]} [compare] further head-to-head ratios (e.g. ward ÷ peers), reported beside the ratios to the baseline; `target: null` for information only (default: ward should beat them)
+ * @property {{ variant: string, against: string, target?: number | null }[]} [compare] further head-to-head ratios (e.g. ward ÷ peers), reported beside the ratios to the baseline; `target`: the ratio to exceed (default 1: ward should beat them), `null` for information only
  * @property {Readonly<Record<string, string>>} [headers] request headers sent with every request (verification and load)
  * @property {AnswerCheck} check
  */
@@ -260,6 +262,58 @@ const HTTP_SUITES = [
     check: checkAllowed,
   },
   {
+    id: 'cache-engine',
+    title: 'Response cache on the engine: memory hits vs the bare route, and vs a 1 ms handler uncached',
+    script: 'cache-engine.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'route answering a constant' },
+      { name: 'hit', label: 'responseCache() hit', check: checkWardHit, prime: true },
+      { name: 'slow', label: '1 ms (CPU) handler, uncached' },
+      { name: 'slow-hit', label: '1 ms handler behind responseCache(), hit', check: checkWardHit, prime: true },
+    ],
+    target: 0.9,
+    targetVariants: ['hit'],
+    compare: [{ variant: 'slow-hit', against: 'slow', target: 3 }],
+    check: checkCachedPayload,
+  },
+  {
+    id: 'cache-express',
+    title: 'Response cache on Express: memory hits vs the bare route, apicache, and a 1 ms handler uncached',
+    script: 'cache-express.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare res.json route' },
+      { name: 'hit', label: 'ward([responseCache()]) hit', check: checkWardHit, prime: true },
+      { name: 'peers', label: "apicache.middleware('1 hour') hit", check: checkApicacheHit, prime: true },
+      { name: 'slow', label: '1 ms (CPU) handler, uncached' },
+      { name: 'slow-hit', label: '1 ms handler behind ward([responseCache()]), hit', check: checkWardHit, prime: true },
+    ],
+    target: 0.9,
+    targetVariants: ['hit'],
+    compare: [
+      { variant: 'hit', against: 'peers', target: 1.5 },
+      { variant: 'slow-hit', against: 'slow', target: 3 },
+    ],
+    check: checkCachedPayload,
+  },
+  {
+    id: 'cache-fastify',
+    title: 'Response cache on Fastify: memory hits vs the bare route, and vs a 1 ms handler uncached',
+    script: 'cache-fastify.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare route' },
+      { name: 'hit', label: 'register(ward([responseCache()])) hit', check: checkWardHit, prime: true },
+      { name: 'slow', label: '1 ms (CPU) handler, uncached' },
+      { name: 'slow-hit', label: '1 ms handler behind the cache, hit', check: checkWardHit, prime: true },
+    ],
+    target: 0.9,
+    targetVariants: ['hit'],
+    compare: [{ variant: 'slow-hit', against: 'slow', target: 3 }],
+    check: checkCachedPayload,
+  },
+  {
     id: 'auth-hono',
     title: 'JWT on Hono (reference: no ward adapter): hono/jwt vs bare Hono',
     script: 'auth-hono.js',
@@ -313,6 +367,8 @@ async function runHttpSuite(suite, settings) {
       try {
         for (const p of server.peers) peers.set(p.name, p);
         path = new URL(server.url).pathname;
+        // A cache variant: one request stores the answer, so the check (and the load) see hits.
+        if (variant.prime === true) await fetch(server.url, { headers: { ...suite.headers } }).then((res) => res.text());
         await verify(server.url, variant.check ?? suite.check, suite.headers);
         if (variant.anonymous !== undefined) await verify(server.url, variant.anonymous);
         const load = suite.headers === undefined ? settings : { ...settings, headers: suite.headers };

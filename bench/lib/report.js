@@ -44,7 +44,7 @@ import { formatPeers } from './peers.js';
  * @property {{ min: number, max: number }} ratioSpread
  * @property {number} cpuRatio median of per-round (other's CPU/req ÷ the variant's): above 1 when the variant costs less
  * @property {{ min: number, max: number }} cpuRatioSpread
- * @property {1 | null} [target] 1: the variant should beat the other (above 1.00); null: for information, no target (absent: 1)
+ * @property {number | null} [target] the ratio the variant should exceed (1: beat the other); null: for information, no target (absent: 1)
  *
  * @typedef {ReturnType<typeof import('../router.js').runRouterBench>} RouterResult
  * @typedef {import('../rate-limit-store.js').RateLimitStoreResult} RateLimitStoreResult
@@ -141,6 +141,17 @@ function targetLine(suite) {
 }
 
 /**
+ * @param {number} target
+ * @param {number} ratio
+ * @param {number} cpuRatio
+ */
+function targetText(target, ratio, cpuRatio) {
+  const sign = target === 1 ? '>' : '≥';
+  const met = (/** @type {number} */ r) => (target === 1 ? r > 1 : r >= target);
+  return ` (target ${sign} ${target.toFixed(2)}: ${met(ratio) ? 'met' : 'NOT met'} by req/s, ${met(cpuRatio) ? 'met' : 'NOT met'} by CPU)`;
+}
+
+/**
  * The head-to-head comparisons of a suite (ward ÷ peers), one line each;
  * "beats" means above 1.00.
  *
@@ -155,7 +166,7 @@ function comparisonLines(suite) {
       `${c.variant} ÷ ${c.against} (${label(c.variant)} vs ${label(c.against)}): ` +
       `${c.ratio.toFixed(2)} by median req/s, paired ${fmtRatio(c.pairedRatio, c.ratioSpread)}; ` +
       `${fmtRatio(c.cpuRatio, c.cpuRatioSpread)} by CPU per request (${c.against} CPU/req ÷ ${c.variant} CPU/req)` +
-      (c.target === null ? '' : ` (target > 1.00: ${c.ratio > 1 ? 'met' : 'NOT met'} by req/s, ${c.cpuRatio > 1 ? 'met' : 'NOT met'} by CPU)`),
+      (c.target === null ? '' : targetText(c.target ?? 1, c.ratio, c.cpuRatio)),
   );
 }
 

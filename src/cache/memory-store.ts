@@ -20,7 +20,7 @@ export interface MemoryCacheStoreOptions {
 export function entrySize(key: string, entry: CacheEntry): number {
   if (isVaryMarker(entry)) return key.length + 64 + entry.vary.join(',').length;
   // The policy object holds a second copy of the headers: counted as such.
-  let size = entry.body.byteLength + key.length + 256;
+  let size = (typeof entry.body === 'string' ? Buffer.byteLength(entry.body) : entry.body.byteLength) + key.length + 256;
   for (const [name, value] of Object.entries(entry.headers)) size += 2 * (name.length + (typeof value === 'string' ? value.length : value.join(', ').length) + 4);
   return size;
 }

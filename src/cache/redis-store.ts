@@ -5,7 +5,8 @@
  *
  * - An entry is one binary-safe string (`GETBUFFER`/`SET … PX`): a 4-byte
  *   length, the JSON of status, headers, policy (http-cache-semantics'
- *   `toObject()`) and tags, then the body bytes as they are. Redis expires
+ *   `toObject()`) and tags, then the body bytes as they are (text bodies
+ *   come back as text). Redis expires
  *   it by itself at the end of its freshness plus any stale window.
  * - A tag is a set of entry keys (`<prefix>#tag <tag>`), grown and given the
  *   longest TTL of its entries by one single-key script, so tag sets never
@@ -66,11 +67,11 @@ function globEscape(text: string): string {
 export function encodeEntry(entry: CacheEntry): Buffer {
   const meta = isVaryMarker(entry)
     ? { v: 1, vary: entry.vary, t: entry.tags }
-    : { v: 1, s: entry.status, h: entry.headers, p: entry.policy.toObject(), swr: entry.staleWhileRevalidate, sie: entry.staleIfError, sh: entry.shareable, t: entry.tags };
+    : { v: 1, s: entry.status, h: entry.headers, p: entry.policy.toObject(), swr: entry.staleWhileRevalidate, sie: entry.staleIfError, sh: entry.shareable, t: entry.tags, txt: typeof entry.body === 'string' };
   const json = Buffer.from(JSON.stringify(meta));
   const head = Buffer.alloc(4);
   head.writeUInt32BE(json.byteLength);
-  return isVaryMarker(entry) ? Buffer.concat([head, json]) : Buffer.concat([head, json, entry.body]);
+  return isVaryMarker(entry) ? Buffer.concat([head, json]) : Buffer.concat([head, json, typeof entry.body === 'string' ? Buffer.from(entry.body) : entry.body]);
 }
 
 /** Reads back {@link encodeEntry}'s bytes; `undefined` for anything else (a foreign or damaged value is a miss). */
@@ -87,7 +88,7 @@ export function decodeEntry(bytes: Buffer): CacheEntry | undefined {
     const entry: CachedResponse = {
       status: meta.s,
       headers: meta.h as CachedResponse['headers'],
-      body: bytes.subarray(4 + length),
+      body: meta.txt === true ? bytes.toString('utf8', 4 + length) : bytes.subarray(4 + length),
       policy: CachePolicy.fromObject(meta.p as CachePolicy.CachePolicyObject),
       staleWhileRevalidate: typeof meta.swr === 'number' ? meta.swr : 0,
       staleIfError: typeof meta.sie === 'number' ? meta.sie : 0,

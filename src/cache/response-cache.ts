@@ -17,6 +17,7 @@
  * failing store is bypassed (store-guard.ts): no request fails because the
  * cache did.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type Context, defineMiddleware, markFactory, type Middleware, type Next } from '@ward/core';
@@ -342,7 +343,10 @@ class Cache {
     const tagValue = tagHeader === undefined ? undefined : res.header(tagHeader);
     if (tagValue !== undefined) res.removeHeader(tagHeader!);
     const raw = res.body;
-    const body = raw === undefined ? Buffer.alloc(0) : typeof raw === 'string' ? Buffer.from(raw) : raw;
+    // Text is kept as text, so a hit goes out in one write with its head (a Buffer body costs node a
+    // writev); valid UTF-8 bytes (Express's res.json sends a Buffer) round-trip exactly, so they become text too.
+    const body: Uint8Array | string = raw === undefined ? '' : typeof raw === 'string' || !isUtf8(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+    const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     let reason: NotStoredReason | undefined;
     let stored = false;
     let ttl: number | undefined;
@@ -355,7 +359,7 @@ class Cache {
       if (same(before['set-cookie'], after['set-cookie'])) delete facts['set-cookie'];
       const vary = varyNames(facts.vary);
       const shared = miss.user === undefined;
-      const decision = decideStorage({ status, headers: facts, bodyBytes: body.byteLength, credentialed: miss.credentialed, shared, vary }, this.o.rules, this.Policy);
+      const decision = decideStorage({ status, headers: facts, bodyBytes, credentialed: miss.credentialed, shared, vary }, this.o.rules, this.Policy);
       if (typeof decision === 'string') reason = decision;
       else {
         const date = new Date(this.o.now()).toUTCString();
@@ -372,7 +376,7 @@ class Cache {
         const entry: CachedResponse = {
           status,
           headers: kept,
-          body: new Uint8Array(body),
+          body: typeof body === 'string' ? body : new Uint8Array(body),
           policy: decision.policy,
           staleWhileRevalidate: decision.staleWhileRevalidate,
           staleIfError: decision.staleIfError,
@@ -381,7 +385,7 @@ class Cache {
         };
         stored = await this.put(miss.base, entry, vary === '*' ? [] : vary, ctx.req.headers, decision.ttlMs);
         ttl = decision.policy.maxAge() - decision.policy.age();
-        if (stored) this.metrics.written(body.byteLength, this.o.store.sizeBytes);
+        if (stored) this.metrics.written(bodyBytes, this.o.store.sizeBytes);
       }
     }
     if (reason !== undefined) this.notStored(reason);

@@ -12,7 +12,11 @@ export interface CachedResponse {
   readonly status: number;
   /** End-to-end headers as stored: lower-case names; hop-by-hop fields, `Set-Cookie`, `Age` and `Content-Length` never kept. */
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
-  readonly body: Uint8Array;
+  /**
+   * The body: bytes, or the text the handler produced (kept as text so a hit
+   * goes out in one write with its head, as the handler's own answer did).
+   */
+  readonly body: Uint8Array | string;
   /** The RFC 9111 policy (http-cache-semantics) deciding freshness and `Age`. */
   readonly policy: CachePolicy;
   /** Seconds past freshness this response may be served while one refresh runs; 0: never. */

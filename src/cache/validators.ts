@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** A strong entity tag of `body`: 132 bits of its SHA-256, quoted (`"…"`). */
-export function strongEtag(body: Uint8Array): string {
+export function strongEtag(body: Uint8Array | string): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
 }
 
