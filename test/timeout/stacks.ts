@@ -54,6 +54,16 @@ export interface Stack {
   start(spec: AppSpec): Promise<RunningApp>;
 }
 
+function engineIO(ctx: EngineContext): HandlerIO {
+  return {
+    stack: 'engine',
+    header: (name) => ctx.req.header(name),
+    setHeader: (name, value) => ctx.res.setHeader(name, value),
+    json: (status, body) => ctx.json(status, body),
+    stream: (chunks) => void ctx.stream(chunks, { contentType: 'text/plain; charset=utf-8' }),
+  };
+}
+
 const engineStack: Stack = {
   name: 'engine',
   async start({ chain = [], routeChain = [], routes, posts = {} }) {
@@ -61,24 +71,12 @@ const engineStack: Stack = {
     if (chain.length > 0) engine.use(...chain);
     for (const [path, script] of Object.entries(routes)) {
       engine.get(path, ...(routeChain as Middleware<EngineContext>[]), async (ctx) => {
-        await script({
-          stack: 'engine',
-          header: (name) => ctx.req.header(name),
-          setHeader: (name, value) => ctx.res.setHeader(name, value),
-          json: (status, body) => ctx.json(status, body),
-          stream: (chunks) => void ctx.stream(chunks, { contentType: 'text/plain; charset=utf-8' }),
-        });
+        await script(engineIO(ctx));
       });
     }
     for (const [path, script] of Object.entries(posts)) {
       engine.post(path, async (ctx) => {
-        await script({
-          stack: 'engine',
-          header: (name) => ctx.req.header(name),
-          setHeader: (name, value) => ctx.res.setHeader(name, value),
-          json: (status, body) => ctx.json(status, body),
-          stream: (chunks) => void ctx.stream(chunks, { contentType: 'text/plain; charset=utf-8' }),
-        });
+        await script(engineIO(ctx));
       });
     }
     return listen(engine.handler);
