@@ -6,47 +6,16 @@
  * that lost its scripts (`SCRIPT FLUSH`) is answered with EVAL on the same
  * call.
  */
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { RedisStore, createRateLimiter } from '@ward/rate-limit';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PrivateRedis, freePort, startRedisServer } from '../setup/redis.js';
+import { type TestCluster, startTestCluster } from '../setup/redis-cluster.js';
 import { namer } from './helpers.js';
 
 const uniqueName = namer('rc');
-const SLOTS: [number, number][] = [
-  [0, 5460],
-  [5461, 10922],
-  [10923, 16383],
-];
-
-let nodes: PrivateRedis[] = [];
-let admins: Redis[] = [];
-const clusters: Cluster[] = [];
-
-/** Polls CLUSTER INFO until every node says the cluster is ok (there is no event for it). */
-async function clusterReady(): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const states = await Promise.all(admins.map(async (a) => /cluster_state:ok/.test(String(await a.call('CLUSTER', 'INFO')))));
-    if (states.every(Boolean)) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('the test cluster did not reach cluster_state:ok');
-}
-
-async function cluster(): Promise<Cluster> {
-  const client = new Cluster(
-    nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
-    { enableOfflineQueue: false, redisOptions: { maxRetriesPerRequest: 0 } },
-  );
-  client.on('error', () => undefined);
-  clusters.push(client);
-  await new Promise<void>((resolve, reject) => {
-    client.once('ready', () => resolve());
-    client.once('end', () => reject(new Error('cluster client ended before ready')));
-  });
-  return client;
-}
+let test: TestCluster;
+const cluster = (): Promise<Cluster> => test.client();
 
 function limiterOn(client: Cluster, name: string, limit: number) {
   return createRateLimiter({
@@ -61,23 +30,9 @@ function limiterOn(client: Cluster, name: string, limit: number) {
 }
 
 beforeAll(async () => {
-  // Each node's cluster bus on a free port of its own (the default, port + 10 000, may not exist).
-  const busPorts: number[] = [];
-  for (let i = 0; i < SLOTS.length; i++) busPorts.push(await freePort());
-  nodes = await Promise.all(
-    busPorts.map((bus) => startRedisServer({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(bus)] })),
-  );
-  admins = nodes.map((n) => new Redis(n.url));
-  await Promise.all(admins.map((a, i) => a.call('CLUSTER', 'ADDSLOTSRANGE', SLOTS[i]![0], SLOTS[i]![1])));
-  for (let i = 1; i < nodes.length; i++) await admins[0]!.call('CLUSTER', 'MEET', '127.0.0.1', nodes[i]!.port, busPorts[i]!);
-  await clusterReady();
+  test = await startTestCluster();
 }, 30_000);
-
-afterAll(async () => {
-  for (const client of clusters) client.disconnect();
-  for (const admin of admins) admin.disconnect();
-  await Promise.all(nodes.map((n) => n.close()));
-});
+afterAll(() => test.close());
 
 describe('RedisStore on Redis Cluster', () => {
   it('decides keys on every node, each key one slot, one script call each', async () => {
@@ -89,7 +44,7 @@ describe('RedisStore on Redis Cluster', () => {
     for (const key of keys) expect((await limiter.consume(key)).remaining).toBe(0);
     for (const key of keys) expect((await limiter.consume(key)).outcome).toBe('limited');
     // The keys landed on all three nodes, each whole key on the node owning its hash tag's slot.
-    const perNode = await Promise.all(admins.map(async (a) => (await a.keys(`ward:rl:{${name}:*`)).length));
+    const perNode = await Promise.all(test.admins.map(async (a) => (await a.keys(`ward:rl:{${name}:*`)).length));
     expect(perNode.every((n) => n > 0)).toBe(true);
     expect(perNode.reduce((a, b) => a + b, 0)).toBe(30);
   });
@@ -108,7 +63,7 @@ describe('RedisStore on Redis Cluster', () => {
     const client = await cluster();
     const limiter = limiterOn(client, uniqueName('noscript'), 10);
     expect((await limiter.consume('k')).remaining).toBe(9);
-    await Promise.all(admins.map((a) => a.script('FLUSH')));
+    await Promise.all(test.admins.map((a) => a.script('FLUSH')));
     expect((await limiter.consume('k')).remaining).toBe(8);
     expect((await limiter.consume('k')).remaining).toBe(7);
   });
