@@ -162,8 +162,8 @@ export function redactUrl(url) {
  */
 export function describeStore(store) {
   return store.kind === 'redis'
-    ? `store: rate limits, refresh tokens and revocations in Redis at ${redactUrl(store.url)} (rate limits fall back locally if it fails); users in memory`
-    : 'store: rate limits, refresh tokens, revocations and users in memory (set REDIS_URL to share them through Redis)';
+    ? `store: rate limits, refresh tokens, revocations and cached responses in Redis at ${redactUrl(store.url)} (rate limits fall back locally and the cache steps aside if it fails); users in memory`
+    : 'store: rate limits, refresh tokens, revocations, cached responses and users in memory (set REDIS_URL to share them through Redis)';
 }
 
 /**

@@ -122,7 +122,7 @@ describe.each(Object.entries(MAINS))('%s main.js', (_kind, main) => {
   it('prints its URL, serves, and stops gracefully on SIGTERM with exit code 0', async () => {
     const { child, url, output } = await startMain({ REDIS_URL: '' }, main.file);
     expect((await request(`${url}/health`)).status).toBe(200);
-    expect(output()).toContain('store: rate limits, refresh tokens, revocations and users in memory (set REDIS_URL to share them through Redis)');
+    expect(output()).toContain('store: rate limits, refresh tokens, revocations, cached responses and users in memory (set REDIS_URL to share them through Redis)');
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     expect((await exited)[0]).toBe(0);
@@ -142,7 +142,7 @@ describe.each(Object.entries(MAINS))('%s main.js', (_kind, main) => {
 
       const lines = output().split('\n');
       expect(lines[0]).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+$/);
-      expect(lines[1]).toBe('store: rate limits, refresh tokens, revocations and users in memory (set REDIS_URL to share them through Redis)');
+      expect(lines[1]).toBe('store: rate limits, refresh tokens, revocations, cached responses and users in memory (set REDIS_URL to share them through Redis)');
       expect(lines[2]).toBe('cors: http://localhost:5173 (CORS_ORIGINS) · timeout: 10000 ms per request (REQUEST_TIMEOUT_MS)');
       expect(accessLines(output()).map((r) => [r['request_id'], r['route'], r['status']])).toEqual([
         ['main-1', '/health', 200],
@@ -196,7 +196,7 @@ describe('examples/server/main.js', () => {
     const { child, url, output } = await startMain({ REDIS_URL: inject('redisUrl') });
     const redis = new Redis(inject('redisUrl'));
     try {
-      expect(output()).toContain(`store: rate limits, refresh tokens and revocations in Redis at ${inject('redisUrl')}`);
+      expect(output()).toContain(`store: rate limits, refresh tokens, revocations and cached responses in Redis at ${inject('redisUrl')}`);
       // The client may still be connecting for the very first request (then the local fallback decides): ask until Redis did.
       let res = await request(`${url}/api/v1/users`, { headers: { 'x-request-id': 'redis-1' } });
       for (let i = 0; i < 50 && (await redis.exists('ward:rl:{api:user:test-admin}')) === 0; i++) res = await request(`${url}/api/v1/users`);
@@ -246,7 +246,7 @@ describe('examples/server/main.js', () => {
     const exited = once(child, 'exit');
     child.kill('SIGINT');
     expect((await exited)[0]).toBe(0);
-    expect(output()).toContain('store: rate limits, refresh tokens and revocations in Redis at redis://app:***@127.0.0.1:1/0 (rate limits fall back locally if it fails); users in memory');
+    expect(output()).toContain('store: rate limits, refresh tokens, revocations and cached responses in Redis at redis://app:***@127.0.0.1:1/0 (rate limits fall back locally and the cache steps aside if it fails); users in memory');
     expect(output()).not.toContain('s3cret');
   });
 
