@@ -412,3 +412,55 @@ describe('responseCache options', () => {
     expect(() => createResponseCache({ requestCacheControl: 'sometimes' as never })).toThrow("createResponseCache(options).requestCacheControl must be 'honor' or 'ignore'");
   });
 });
+
+describe.each(STACKS)('responseCache, hostile input, on $name', (stack) => {
+  let app: CacheApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('a forged refresh header does not make the handler run; odd request directives and validators never fail a request', async () => {
+    app = await makeApp(stack, { routes: { '/x': numbered(MAX_AGE_60) } });
+    await app.get('/x');
+    const forged = await app.get('/x', { headers: { 'ward-cache-refresh': 'guessed-token' } });
+    expect([forged.status, forged.headers['x-cache']]).toEqual([200, 'HIT']);
+    const odd: Record<string, string>[] = [
+      { 'cache-control': 'max-age=abc, min-fresh=-1, max-stale, =, ,,, no-transform' },
+      { 'cache-control': `max-age=${'9'.repeat(40)}` },
+      { 'if-none-match': Array.from({ length: 500 }, (_, i) => `"t${i}"`).join(', ') },
+      { 'if-modified-since': 'not a date' },
+      { 'if-none-match': 'W/' },
+      { pragma: 'no-cache, '.repeat(200) },
+    ];
+    for (const headers of odd) {
+      const res = await app.get('/x', { headers });
+      expect(res.status, JSON.stringify(headers).slice(0, 80)).toBe(200);
+      expect(res.json()).toMatchObject({ n: expect.any(Number) });
+    }
+    // Pragma: no-cache is honoured (the handler ran); nothing else forced it.
+    expect(app.runs['/x']).toBe(2);
+  });
+
+  it('odd response fields from the handler (a long Vary, a huge tag list, a bad Expires) are stored or refused, never a failure', async () => {
+    app = await makeApp(stack, {
+      routes: {
+        '/vary': numbered({ ...MAX_AGE_60, vary: Array.from({ length: 100 }, (_, i) => `x-h${i}`).join(', ') }),
+        '/tags': numbered({ ...MAX_AGE_60, 'cache-tag': Array.from({ length: 500 }, (_, i) => `t${i}`).join(',') }),
+        '/expires': numbered({ expires: 'yesterday-ish' }),
+      },
+    });
+    for (const path of ['/vary', '/tags', '/expires']) {
+      expect((await app.get(path)).status, path).toBe(200);
+      expect((await app.get(path)).status, path).toBe(200);
+    }
+    expect((await app.get('/vary')).headers['x-cache']).toBe('HIT');
+    expect((await app.get('/tags')).headers['x-cache']).toBe('HIT');
+    expect((await app.get('/expires')).headers['cache-status']).toBe('ward; fwd=uri-miss; detail=no-freshness');
+    // At most 64 handler tags are kept: the 64th invalidates, the 65th does not exist.
+    await app.cache.invalidateTag('t64');
+    expect((await app.get('/tags')).headers['x-cache']).toBe('HIT');
+    await app.cache.invalidateTag('t63');
+    expect((await app.get('/tags')).headers['x-cache']).toBe('MISS');
+  });
+});
