@@ -16,7 +16,7 @@
  * deadline: a login never hangs on ioredis's offline queue.
  */
 import { hash } from 'node:crypto';
-import { describeValue, withDeadline, type ConnectableClient, ensureReady, storeClient } from '@ward/core';
+import { describeValue, withDeadline, type ConnectableClient, ensureReady, runScript, storeClient } from '@ward/core';
 import { MAX_ROTATIONS } from './refresh-memory-store.js';
 import { CREATE_LUA, CREATE_SHA, INDEX_LUA, INDEX_SHA, REVOKE_LUA, REVOKE_SHA, ROTATE_LUA, ROTATE_SHA } from './refresh-redis-script.js';
 import type { RefreshFamily, RefreshGrant, RefreshStore, RotateResult } from './refresh-store.js';
@@ -103,12 +103,7 @@ export class RedisRefreshStore implements RefreshStore {
   async #script(sha: string, lua: string, key: string, ...args: (string | number)[]): Promise<unknown> {
     this.#ready();
     const client = this.#client;
-    return this.#deadline(
-      client.evalsha(sha, 1, key, ...args).catch((error: unknown) => {
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        return client.eval(lua, 1, key, ...args);
-      }),
-    );
+    return this.#deadline(runScript(client, sha, lua, 1, key, ...args));
   }
 
   #ready(): void {

@@ -16,6 +16,7 @@ import { TOKEN_BUCKET_LUA, TOKEN_BUCKET_SHA } from './redis-script.js';
 import type { RateLimitStore, StoreDecision } from './store.js';
 import type { BucketState } from './token-bucket.js';
 import { StoreUnavailableError } from './errors.js';
+import { runScript } from '@ward/core';
 
 /**
  * The part of an ioredis `Redis` or `Cluster` client the store calls
@@ -71,13 +72,7 @@ export class RedisStore implements RateLimitStore {
     }
     const now = this.#now === undefined ? '' : Math.floor(this.#now());
     const tail = this.#tail(policies);
-    let reply: unknown;
-    try {
-      reply = await client.evalsha(TOKEN_BUCKET_SHA, 1, key, cost, now, ...tail);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-      reply = await client.eval(TOKEN_BUCKET_LUA, 1, key, cost, now, ...tail);
-    }
+    const reply = await runScript(client, TOKEN_BUCKET_SHA, TOKEN_BUCKET_LUA, 1, key, cost, now, ...tail);
     return decision(reply, stateLength(policies));
   }
 
@@ -97,9 +92,6 @@ export class RedisStore implements RateLimitStore {
   }
 }
 
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT');
-}
 
 /** The script's reply `[allowed, ...state]`, checked: anything else is a store failure, never a decision. */
 function decision(reply: unknown, length: number): StoreDecision {
