@@ -50,16 +50,18 @@ export class MemoryCacheStore implements CacheStore {
     return this.#entries.get(key);
   }
 
-  set(key: string, entry: CacheEntry, ttlMs: number): void {
-    if (!(ttlMs > 0)) return;
+  /** False when the entry was not kept: no TTL, or larger than the whole cache. */
+  set(key: string, entry: CacheEntry, ttlMs: number): boolean {
+    if (!(ttlMs > 0)) return false;
     this.#entries.set(key, entry, { ttl: Math.ceil(ttlMs) });
     // An entry larger than the whole cache is refused by lru-cache: then it has no tags either.
-    if (!this.#entries.has(key)) return;
+    if (!this.#entries.has(key)) return false;
     for (const tag of entry.tags) {
       let keys = this.#byTag.get(tag);
       if (keys === undefined) this.#byTag.set(tag, (keys = new Set()));
       keys.add(key);
     }
+    return true;
   }
 
   delete(key: string): void {

@@ -58,9 +58,12 @@ export class StoreGuard {
     );
   }
 
-  /** Runs a write (set, delete…); resolves true when it succeeded, false when it failed (counted, reported). */
-  write(operation: StoreOperation, run: (store: CacheStore) => void | Promise<void>): true | Promise<boolean> {
-    let answer: void | Promise<void>;
+  /**
+   * Runs a write (set, delete…); true when it succeeded, false when it failed
+   * (counted, reported) or the store said it kept nothing (`false`).
+   */
+  write(operation: StoreOperation, run: (store: CacheStore) => void | boolean | Promise<void | boolean>): boolean | Promise<boolean> {
+    let answer: void | boolean | Promise<void | boolean>;
     try {
       answer = run(this.store);
     } catch (error) {
@@ -69,12 +72,12 @@ export class StoreGuard {
     }
     if (!(answer instanceof Promise)) {
       if (this.#downSince !== -1) this.#ok();
-      return true;
+      return answer !== false;
     }
     return withDeadline(answer, this.#timeoutMs, `the ${this.store.kind} cache store`).then(
-      () => {
+      (kept) => {
         if (this.#downSince !== -1) this.#ok();
-        return true;
+        return kept !== false;
       },
       (error: unknown) => {
         this.#failed(operation, error);

@@ -50,8 +50,12 @@ export interface CacheStore {
   /** `'memory'`, `'redis'`, …: a metric label. */
   readonly kind: string;
   get(key: string): CacheEntry | undefined | Promise<CacheEntry | undefined>;
-  /** Keeps `entry` for `ttlMs` (its freshness plus any stale window), then forgets it by itself. */
-  set(key: string, entry: CacheEntry, ttlMs: number): void | Promise<void>;
+  /**
+   * Keeps `entry` for `ttlMs` (its freshness plus any stale window), then
+   * forgets it by itself. May answer `false` when it did not keep it (the
+   * memory store, for an entry larger than the whole cache).
+   */
+  set(key: string, entry: CacheEntry, ttlMs: number): void | boolean | Promise<void | boolean>;
   delete(key: string): void | Promise<void>;
   /** Forgets every entry whose key starts with `prefix`. */
   deletePrefix(prefix: string): void | Promise<void>;

@@ -402,6 +402,20 @@ describe.each(STORES.flatMap((store) => STACKS.map((stack) => ({ store, stack, n
   });
 });
 
+describe('responseCache with a store that refuses an entry', () => {
+  it('an answer larger than the whole memory store is served but not claimed stored', async () => {
+    const engine = STACKS.find((s) => s.name === 'engine')!;
+    const app = await makeApp(engine, { options: { store: new MemoryCacheStore({ maxSizeBytes: 200 }) }, routes: { '/big': (io) => (io.setHeader('cache-control', 'max-age=60'), io.json(200, { big: 'x'.repeat(300) })) } });
+    try {
+      const first = await app.get('/big');
+      expect([first.status, first.headers['cache-status']]).toEqual([200, 'ward; fwd=uri-miss']);
+      expect((await app.get('/big')).headers['x-cache']).toBe('MISS');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('responseCache options', () => {
   it('refuses unknown options and bad values, naming them', () => {
     expect(() => createResponseCache({ ttl: 5 } as never)).toThrow('createResponseCache(options) has an unknown option "ttl"');
