@@ -28,6 +28,12 @@ export class StoreGuard {
   readonly #report: (event: StoreEvent) => void;
   /** When the current episode began, or -1 while healthy. */
   #downSince = -1;
+  /**
+   * What failed: reads or writes. Only a success of the same kind ends the
+   * episode, so a store that serves reads but refuses writes (a read-only
+   * replica) is one episode, not one per request.
+   */
+  #failedKind: 'read' | 'write' = 'read';
 
   constructor(store: CacheStore, cache: string, timeoutMs: number, metrics: CacheMetrics, report: (event: StoreEvent) => void) {
     this.store = store;
@@ -46,12 +52,12 @@ export class StoreGuard {
       return this.#failed('get', error);
     }
     if (!(answer instanceof Promise)) {
-      if (this.#downSince !== -1) this.#ok();
+      if (this.#downSince !== -1) this.#ok('read');
       return answer;
     }
     return withDeadline(answer, this.#timeoutMs, `the ${this.store.kind} cache store`).then(
       (entry) => {
-        if (this.#downSince !== -1) this.#ok();
+        if (this.#downSince !== -1) this.#ok('read');
         return entry;
       },
       (error: unknown) => this.#failed('get', error),
@@ -71,12 +77,12 @@ export class StoreGuard {
       return Promise.resolve(false);
     }
     if (!(answer instanceof Promise)) {
-      if (this.#downSince !== -1) this.#ok();
+      if (this.#downSince !== -1) this.#ok('write');
       return answer !== false;
     }
     return withDeadline(answer, this.#timeoutMs, `the ${this.store.kind} cache store`).then(
       (kept) => {
-        if (this.#downSince !== -1) this.#ok();
+        if (this.#downSince !== -1) this.#ok('write');
         return kept !== false;
       },
       (error: unknown) => {
@@ -90,12 +96,14 @@ export class StoreGuard {
     this.#metrics.storeError(operation);
     if (this.#downSince === -1) {
       this.#downSince = Date.now();
+      this.#failedKind = operation === 'get' ? 'read' : 'write';
       this.#tell({ type: 'store-degraded', cache: this.#cache, store: this.store.kind, operation, error });
     }
     return FAILED;
   }
 
-  #ok(): void {
+  #ok(kind: 'read' | 'write'): void {
+    if (kind !== this.#failedKind) return;
     const downMs = Date.now() - this.#downSince;
     this.#downSince = -1;
     this.#tell({ type: 'store-recovered', cache: this.#cache, store: this.store.kind, downMs });

@@ -478,3 +478,38 @@ describe.each(STACKS)('responseCache, hostile input, on $name', (stack) => {
     expect((await app.get('/tags')).headers['x-cache']).toBe('MISS');
   });
 });
+
+describe('responseCache with a failing store', () => {
+  it('a write that fails is counted and reported once, the answer still goes out; an invalidation that fails rejects with CACHE_STORE_UNAVAILABLE', async () => {
+    const engine = STACKS.find((s) => s.name === 'engine')!;
+    const memory = new MemoryCacheStore();
+    let failing = true;
+    const flaky: CacheStore = {
+      kind: 'flaky',
+      get: (key) => memory.get(key),
+      set: (key, entry, ttl) => (failing ? Promise.reject(new Error('READONLY')) : memory.set(key, entry, ttl)),
+      delete: (key) => memory.delete(key),
+      deletePrefix: (prefix) => memory.deletePrefix(prefix),
+      deleteTag: (tag) => (failing ? Promise.reject(new Error('READONLY')) : memory.deleteTag(tag)),
+    };
+    const events: string[] = [];
+    const registry = new Registry();
+    const cache = createResponseCache({ store: flaky, registry, onEvent: (event) => events.push(event.type) });
+    const app = await makeApp(engine, { cache, routes: { '/x': numbered(MAX_AGE_60) } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await app.get('/x');
+        expect([res.status, res.headers['cache-status']]).toEqual([200, 'ward; fwd=uri-miss']);
+      }
+      expect(events).toEqual(['store-degraded']);
+      expect(await counter(registry, 'ward_cache_store_errors_total', { operation: 'set' })).toBe(3);
+      await expect(cache.invalidateTag('users')).rejects.toMatchObject({ name: 'CacheError', code: 'CACHE_STORE_UNAVAILABLE' });
+      failing = false;
+      expect((await app.get('/x')).headers['cache-status']).toBe('ward; fwd=uri-miss; stored; ttl=60');
+      expect(events).toEqual(['store-degraded', 'store-recovered']);
+      expect((await app.get('/x')).headers['x-cache']).toBe('HIT');
+    } finally {
+      await app.close();
+    }
+  });
+});
