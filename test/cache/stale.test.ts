@@ -4,19 +4,34 @@
  * entry at once and refreshes it exactly once in the background (a real
  * request to the same server); stale-if-error stands in for a handler that
  * answers 5xx or throws, within its window only, and never where the
- * response forbids stale serving (RFC 9111 §4.2.4, RFC 5861).
+ * response forbids stale serving (RFC 9111 §4.2.4, RFC 5861). On the
+ * memory and the Redis store.
  */
-import type { CacheEvent } from '@ward/cache';
+import { type CacheEvent, type CacheStore, MemoryCacheStore, RedisCacheStore } from '@ward/cache';
+import type { Redis } from 'ioredis';
 import { type Deferred, deferred } from '@ward/core/testing';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { connect } from '../rate-limit/helpers.js';
 import { type Script, STACKS } from '../timeout/stacks.js';
-import { type CacheApp, type Clock, cacheApp, counter } from './helpers.js';
+import { type CacheApp, type Clock, cacheApp as makeApp, counter } from './helpers.js';
 
 /** The cache reads the faked Date. */
 const fakeDate = (): Clock => ({ t: 0, now: () => Date.now() });
 const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
 
-describe.each(STACKS)('stale content on $name', (stack) => {
+let redis: Redis;
+beforeAll(async () => {
+  redis = await connect(inject('redisUrl'));
+});
+afterAll(() => redis.disconnect());
+let made = 0;
+const STORES: readonly { name: string; make: () => CacheStore }[] = [
+  { name: 'memory', make: () => new MemoryCacheStore() },
+  { name: 'redis', make: () => new RedisCacheStore({ client: redis, prefix: `test:cache:stale:${process.pid}:${++made}:` }) },
+];
+
+describe.each(STORES.flatMap((store) => STACKS.map((stack) => ({ store, stack, name: `${stack.name}, ${store.name} store` }))))('stale content on $name', ({ store, stack }) => {
+  const cacheApp = (s: typeof stack, spec: Parameters<typeof makeApp>[1]) => makeApp(s, { ...spec, options: { store: store.make(), ...spec.options } });
   let app: CacheApp | undefined;
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['Date'] });
