@@ -6,13 +6,15 @@
  *   passwords must be slow. It runs before any token is looked at.
  * - `api`: every authenticated user (`user:<id>`, after `jwtAuth`), else
  *   client address, gets 1 000 requests a minute on `/api/`, all at once if
- *   it wants.
+ *   it wants. A background refresh of the users cache (`isCacheRefresh`)
+ *   is the cache's own request, not the user's: it is not counted.
  *
  * Both keep their buckets in the given store: memory by default (one
  * process), Redis when main.js is started with REDIS_URL (a fleet). A Redis
  * outage falls back to a local MemoryStore (`failureMode: 'memory'`);
  * services.js makes the store.
  */
+import { isCacheRefresh } from '@ward/cache';
 import { MemoryStore, rateLimit } from '@ward/rate-limit';
 
 /** The general limit of `/api/`. */
@@ -39,6 +41,6 @@ export function rateLimits({ registry, store = new MemoryStore(), apiLimit = API
   const failureMode = store instanceof MemoryStore ? 'open' : 'memory';
   return {
     auth: rateLimit({ name: 'auth', policies: [authLimit], store, failureMode, registry, skip: (ctx) => !ctx.req.path.startsWith('/api/auth/') }),
-    api: rateLimit({ name: 'api', policies: [apiLimit], store, failureMode, registry, skip: (ctx) => !ctx.req.path.startsWith('/api/') }),
+    api: rateLimit({ name: 'api', policies: [apiLimit], store, failureMode, registry, skip: (ctx) => !ctx.req.path.startsWith('/api/') || isCacheRefresh(ctx) }),
   };
 }

@@ -14,5 +14,5 @@ export { CacheError, isCacheError, type CacheErrorCode } from './errors.js';
 export type { BypassReason, CacheResult, Forward } from './cache-status.js';
 export type { NotStoredReason } from './freshness.js';
 export type { StoreEvent } from './store-guard.js';
-export { REFRESH_HEADER } from './refresh.js';
+export { isCacheRefresh, REFRESH_HEADER } from './refresh.js';
 export { RedisCacheStore, decodeEntry, encodeEntry, type CacheRedisClient, type RedisCacheStoreOptions } from './redis-store.js';

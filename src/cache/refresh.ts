@@ -18,9 +18,27 @@ import type { Context } from '@ward/core';
 /** The request header of a background refresh. */
 export const REFRESH_HEADER = 'ward-cache-refresh';
 
-/** A fresh token for one cache. */
+/** The tokens of this process's caches: what {@link isCacheRefresh} accepts. */
+const TOKENS = new Set<string>();
+
+/** A fresh token for one cache, known to {@link isCacheRefresh} from now on. */
 export function refreshToken(): string {
-  return randomBytes(18).toString('base64url');
+  const token = randomBytes(18).toString('base64url');
+  TOKENS.add(token);
+  return token;
+}
+
+/**
+ * True for a background refresh one of this process's response caches
+ * sent (its token checked, so a client cannot claim one): for middleware
+ * that should not count it, a rate limiter's `skip`, say.
+ *
+ * @example
+ * rateLimit({ policies: [perMinute], skip: isCacheRefresh })
+ */
+export function isCacheRefresh(ctx: Context): boolean {
+  const value = ctx.req.headers[REFRESH_HEADER];
+  return typeof value === 'string' && TOKENS.has(value);
 }
 
 /** Request fields a refresh does not copy: hop-by-hop, the body's, the client's own conditions and cache directives. */

@@ -7,7 +7,8 @@
  * response forbids stale serving (RFC 9111 §4.2.4, RFC 5861). On the
  * memory and the Redis store.
  */
-import { type CacheEvent, type CacheStore, MemoryCacheStore, RedisCacheStore } from '@ward/cache';
+import { type CacheEvent, type CacheStore, isCacheRefresh, MemoryCacheStore, RedisCacheStore } from '@ward/cache';
+import type { Context, Next } from '@ward/core';
 import type { Redis } from 'ioredis';
 import { type Deferred, deferred } from '@ward/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
@@ -130,5 +131,30 @@ describe.each(STORES.flatMap((store) => STACKS.map((stack) => ({ store, stack, n
     // The option's window applies to a response that states none.
     plain.mode.now = '503';
     expect((await app.get('/plain')).headers['x-cache']).toBe('STALE');
+  });
+});
+
+describe('isCacheRefresh', () => {
+  it("is true for a cache's own background refresh only, never for a client's header", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const engine = STACKS.find((s) => s.name === 'engine')!;
+    const seen: boolean[] = [];
+    const refreshed = deferred<void>();
+    const app = await makeApp(engine, {
+      clock: fakeDate(),
+      options: { onEvent: (event) => event.type === 'refreshed' && refreshed.resolve() },
+      before: [(ctx: Context, next: Next) => (seen.push(isCacheRefresh(ctx)), next())],
+      routes: { '/feed': (io) => (io.setHeader('cache-control', 'max-age=10, stale-while-revalidate=30'), io.json(200, { ok: true })) },
+    });
+    try {
+      await app.get('/feed', { headers: { 'ward-cache-refresh': 'forged' } });
+      advance(15_000);
+      await app.get('/feed');
+      await refreshed.promise;
+      expect(seen).toEqual([false, false, true]);
+    } finally {
+      vi.useRealTimers();
+      await app.close();
+    }
   });
 });
