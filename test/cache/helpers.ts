@@ -3,10 +3,13 @@
  * its chain (on its own registry and, unless given, its own clock), handler
  * run counts, and a request helper.
  */
-import { createResponseCache, type ResponseCache, type ResponseCacheOptions } from '@ward/cache';
+import { type CacheStore, createResponseCache, MemoryCacheStore, RedisCacheStore, type ResponseCache, type ResponseCacheOptions } from '@ward/cache';
 import type { Middleware } from '@ward/core';
 import { type TestRequestOptions, type TestResponse, request } from '@ward/core/testing';
+import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { connect } from '../rate-limit/helpers.js';
 import { type RunningApp, type Script, type Stack } from '../timeout/stacks.js';
 
 /** A clock tests move by hand. */
@@ -96,4 +99,29 @@ export async function counter(registry: Registry, name: string, labels: Record<s
   const { values } = await metric.get();
   const found = values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
   return found?.value ?? 0;
+}
+
+/** A kind of store the HTTP rules run on, and a fresh one of it per app. */
+export interface StoreKind {
+  readonly name: 'memory' | 'redis';
+  make(): CacheStore;
+}
+
+/**
+ * Memory and Redis — a client on the set-up's Redis connected before the
+ * file's tests and disconnected after them, a fresh key prefix per store —
+ * each paired with every stack: the rows of a `describe.each`.
+ */
+export function storesByStack(file: string, stacks: readonly Stack[]): { store: StoreKind; stack: Stack; name: string }[] {
+  let redis: Redis | undefined;
+  beforeAll(async () => {
+    redis = await connect(inject('redisUrl'));
+  });
+  afterAll(() => redis?.disconnect());
+  let made = 0;
+  const stores: StoreKind[] = [
+    { name: 'memory', make: () => new MemoryCacheStore() },
+    { name: 'redis', make: () => new RedisCacheStore({ client: redis!, prefix: `test:cache:${file}:${process.pid}:${++made}:` }) },
+  ];
+  return stores.flatMap((store) => stacks.map((stack) => ({ store, stack, name: `${stack.name}, ${store.name} store` })));
 }

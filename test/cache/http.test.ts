@@ -7,29 +7,16 @@
  * the memory store and on the Redis store (the set-up's own server, a
  * fresh key prefix per test).
  */
-import { type CacheStore, createResponseCache, MemoryCacheStore, RedisCacheStore } from '@ward/cache';
-import type { Redis } from 'ioredis';
+import { type CacheStore, createResponseCache, MemoryCacheStore } from '@ward/cache';
 import type { Context, Next } from '@ward/core';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connect } from '../rate-limit/helpers.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { STACKS } from '../timeout/stacks.js';
-import { type CacheApp, cacheApp as makeApp, counter, numbered } from './helpers.js';
+import { type CacheApp, cacheApp as makeApp, counter, numbered, storesByStack } from './helpers.js';
 
 const MAX_AGE_60 = { 'cache-control': 'max-age=60' };
 
-let redis: Redis;
-beforeAll(async () => {
-  redis = await connect(inject('redisUrl'));
-});
-afterAll(() => redis.disconnect());
-let tests = 0;
-const STORES: readonly { name: string; make: () => CacheStore }[] = [
-  { name: 'memory', make: () => new MemoryCacheStore() },
-  { name: 'redis', make: () => new RedisCacheStore({ client: redis, prefix: `test:cache:http:${process.pid}:${++tests}:` }) },
-];
-
-describe.each(STORES.flatMap((store) => STACKS.map((stack) => ({ store, stack, name: `${stack.name}, ${store.name} store` }))))('responseCache on $name', ({ store, stack }) => {
+describe.each(storesByStack('http', STACKS))('responseCache on $name', ({ store, stack }) => {
   let app: CacheApp | undefined;
   afterEach(async () => {
     await app?.close();

@@ -7,31 +7,18 @@
  * response forbids stale serving (RFC 9111 §4.2.4, RFC 5861). On the
  * memory and the Redis store.
  */
-import { type CacheEvent, type CacheStore, isCacheRefresh, MemoryCacheStore, RedisCacheStore } from '@ward/cache';
+import { type CacheEvent, isCacheRefresh } from '@ward/cache';
 import type { Context, Next } from '@ward/core';
-import type { Redis } from 'ioredis';
 import { type Deferred, deferred } from '@ward/core/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
-import { connect } from '../rate-limit/helpers.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Script, STACKS } from '../timeout/stacks.js';
-import { type CacheApp, type Clock, cacheApp as makeApp, counter } from './helpers.js';
+import { type CacheApp, type Clock, cacheApp as makeApp, counter, storesByStack } from './helpers.js';
 
 /** The cache reads the faked Date. */
 const fakeDate = (): Clock => ({ t: 0, now: () => Date.now() });
 const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
 
-let redis: Redis;
-beforeAll(async () => {
-  redis = await connect(inject('redisUrl'));
-});
-afterAll(() => redis.disconnect());
-let made = 0;
-const STORES: readonly { name: string; make: () => CacheStore }[] = [
-  { name: 'memory', make: () => new MemoryCacheStore() },
-  { name: 'redis', make: () => new RedisCacheStore({ client: redis, prefix: `test:cache:stale:${process.pid}:${++made}:` }) },
-];
-
-describe.each(STORES.flatMap((store) => STACKS.map((stack) => ({ store, stack, name: `${stack.name}, ${store.name} store` }))))('stale content on $name', ({ store, stack }) => {
+describe.each(storesByStack('stale', STACKS))('stale content on $name', ({ store, stack }) => {
   const cacheApp = (s: typeof stack, spec: Parameters<typeof makeApp>[1]) => makeApp(s, { ...spec, options: { store: store.make(), ...spec.options } });
   let app: CacheApp | undefined;
   beforeEach(() => {
