@@ -20,7 +20,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Context, defineMiddleware, markFactory, type Middleware, type Next } from '@ward/core';
+import { type Context, defineMiddleware, markFactory, type Middleware, type Next, withDeadline } from '@ward/core';
 import { resourceKey, resourcePath, variantKey, varyNames } from './cache-key.js';
 import { type BypassReason, type CacheResult, type Forward, forwardStatus, hitStatus } from './cache-status.js';
 import { flatHeaders, handlerTags, resourceTag, same, storedHeaders, userTag } from './entry.js';
@@ -35,7 +35,7 @@ import {
   requestDirectives,
   use,
 } from './freshness.js';
-import { cacheMetrics } from './metrics.js';
+import { type CacheMetrics, cacheMetrics } from './metrics.js';
 import { type ResolvedCacheOptions, type ResponseCacheOptions, resolveCacheOptions } from './options.js';
 import { backgroundRefresh, REFRESH_HEADER, refreshToken } from './refresh.js';
 import { FAILED, type Read, StoreGuard } from './store-guard.js';
@@ -132,7 +132,7 @@ function answerConditionally(ctx: Context, status: number, body: Uint8Array | st
 class Cache {
   readonly o: ResolvedCacheOptions;
   readonly guard: StoreGuard;
-  readonly metrics;
+  readonly metrics: CacheMetrics;
   /** Misses running their handler now, by key: later misses of the key wait for them. */
   readonly flights = new Map<string, Promise<void>>();
   /** Keys with a background refresh on the way. */
@@ -219,14 +219,13 @@ class Cache {
     return this.miss(ctx, next, { base, user, fwd, stale, noStore, credentialed, request });
   }
 
-  /** Answers from a stored response. */
+  /** Answers from a stored response: its fields, `Age`, the cache's own fields, then its body (or a 304). */
   serve(ctx: Context, entry: CachedResponse, result: 'HIT' | 'STALE', cacheStatus: string, age: number): Promise<void> {
     const res = ctx.res;
     const headers = entry.headers;
     for (const name in headers) res.setHeader(name, headers[name]!);
     res.setHeader('age', String(Math.max(0, Math.floor(age))));
-    if (this.o.xCache) res.setHeader('x-cache', result);
-    res.setHeader('cache-status', cacheStatus);
+    this.mark(ctx, result, cacheStatus);
     answerConditionally(ctx, entry.status, entry.body);
     this.metrics.result[result === 'HIT' ? 'hit' : 'stale'].inc();
     return Promise.resolve();
@@ -247,16 +246,25 @@ class Cache {
     await Promise.race([flight, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.o.collapseTimeoutMs)))]);
     clearTimeout(timer);
     if (ctx.signal.aborted) return;
+    if ((await this.collapsed(ctx, miss)) !== false) return;
+    return this.lead(ctx, next, miss);
+  }
+
+  /**
+   * Serves what another request's handler run stored for this request (its
+   * variant, fresh): true when it did, false when nothing usable is stored,
+   * {@link FAILED} when the store failed.
+   */
+  async collapsed(ctx: Context, miss: Miss): Promise<boolean | typeof FAILED> {
     let read = await this.guard.get(miss.base);
     if (read !== undefined && read !== FAILED && isVaryMarker(read)) read = await this.guard.get(miss.base + variantOf(read.vary, ctx.req.headers));
-    if (read !== undefined && read !== FAILED && !isVaryMarker(read)) {
-      const now = this.use(read, 0, miss.request);
-      if (now.use === 'fresh') {
-        this.metrics.collapsed.inc();
-        return this.serve(ctx, read, 'HIT', forwardStatus(this.o.statusName, miss.fwd, { collapsed: true, ttl: now.ttl }), now.age);
-      }
-    }
-    return this.lead(ctx, next, miss);
+    if (read === FAILED) return FAILED;
+    if (read === undefined || isVaryMarker(read)) return false;
+    const now = this.use(read, 0, miss.request);
+    if (now.use !== 'fresh') return false;
+    this.metrics.collapsed.inc();
+    await this.serve(ctx, read, 'HIT', forwardStatus(this.o.statusName, miss.fwd, { collapsed: true, ttl: now.ttl }), now.age);
+    return true;
   }
 
   /** Runs the handler as the key's flight (when none runs yet), with the fleet lock when configured. */
@@ -279,16 +287,9 @@ class Cache {
       const until = Date.now() + lock.ttlMs;
       while (Date.now() < until && !ctx.signal.aborted) {
         await new Promise((resolve) => setTimeout(resolve, lock.pollMs));
-        let read = await this.guard.get(miss.base);
-        if (read !== undefined && read !== FAILED && isVaryMarker(read)) read = await this.guard.get(miss.base + variantOf(read.vary, ctx.req.headers));
-        if (read === FAILED) break;
-        if (read !== undefined && !isVaryMarker(read)) {
-          const now = this.use(read, 0, miss.request);
-          if (now.use === 'fresh') {
-            this.metrics.collapsed.inc();
-            return this.serve(ctx, read, 'HIT', forwardStatus(this.o.statusName, miss.fwd, { collapsed: true, ttl: now.ttl }), now.age);
-          }
-        }
+        const served = await this.collapsed(ctx, miss);
+        if (served === true) return;
+        if (served === FAILED) break;
       }
       return await this.run(ctx, next, miss);
     } finally {
@@ -298,16 +299,8 @@ class Cache {
   }
 
   async takeLock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
-    const store = this.o.store;
     try {
-      const taken = store.lock!(key, ttlMs);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('lock timed out')), this.o.storeTimeoutMs)));
-      try {
-        return await Promise.race([taken, late]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return await withDeadline(this.o.store.lock!(key, ttlMs), this.o.storeTimeoutMs, `the ${this.o.store.kind} cache store's lock`);
     } catch {
       // No lock to be had: this process runs the handler (a cache failure never holds a request).
       this.metrics.storeError('lock');
@@ -407,20 +400,12 @@ class Cache {
   standIn(ctx: Context, stale: CachedResponse, status: number | undefined, error: unknown, before: ReturnType<Context['res']['headers']>): Promise<void> {
     const res = ctx.res;
     // The failed answer's own fields go; those of outer middleware stay.
-    const now = res.headers();
-    for (const name of Object.keys(now)) if (!(name in before)) res.removeHeader(name);
+    for (const name of Object.keys(res.headers())) if (!(name in before)) res.removeHeader(name);
     this.metrics.staleIfError.inc();
-    this.tell({ type: 'stale-if-error', cache: this.o.name, path: ctx.req.path, status, error: error === NO_ERROR ? undefined : error });
+    this.tell({ type: 'stale-if-error', cache: this.o.name, path: ctx.req.path, status, error });
     const age = stale.policy.age();
     const ttl = stale.policy.maxAge() - age;
-    const headers = stale.headers;
-    for (const name in headers) res.setHeader(name, headers[name]!);
-    res.setHeader('age', String(Math.max(0, Math.floor(age))));
-    if (this.o.xCache) res.setHeader('x-cache', 'STALE');
-    res.setHeader('cache-status', forwardStatus(this.o.statusName, 'stale', { fwdStatus: status, ttl, detail: 'stale-if-error' }));
-    answerConditionally(ctx, stale.status, stale.body);
-    this.metrics.result.stale.inc();
-    return Promise.resolve();
+    return this.serve(ctx, stale, 'STALE', forwardStatus(this.o.statusName, 'stale', { fwdStatus: status, ttl, detail: 'stale-if-error' }), age);
   }
 
   /** Past the cache: the handler answers, nothing is read or stored. */
