@@ -3,13 +3,17 @@
  * handlers — a HIT after a MISS with the original's fields (minus
  * hop-by-hop ones and the cache's own), 304 from the cache, HEAD from the
  * GET entry, streamed answers and errors never stored, a successful unsafe
- * request invalidating its target.
+ * request invalidating its target, answers to requests with credentials
+ * never shared, Vary variants, stale-if-error standing in for a failure and
+ * stale-while-revalidate's background refresh (a real request to the same
+ * server, so through each adapter again).
  *
- * The cache's clock is fixed, so `Age` and `ttl` are exact; the standard
- * handlers state no freshness, so the scenarios give `defaultMaxAge`.
+ * The cache's clock is fixed (or moved by hand), so `Age` and `ttl` are
+ * exact; the standard handlers state no freshness, so the scenarios give
+ * `defaultMaxAge`.
  */
 import { createResponseCache, type ResponseCacheOptions } from '@ward/cache';
-import type { Middleware } from '@ward/core';
+import type { Context, Middleware, Next } from '@ward/core';
 import { Registry } from 'prom-client';
 import { expect } from 'vitest';
 import type { Scenario } from '../harness.js';
@@ -20,6 +24,20 @@ const NOW = 1_700_000_000_000;
 function cached(options: ResponseCacheOptions = {}): Middleware {
   return createResponseCache({ defaultMaxAge: 60, now: () => NOW, registry: new Registry(), ...options }).middleware;
 }
+
+/** A clock a scenario moves by hand. */
+function clock(): { t: number; now: () => number } {
+  const c = { t: NOW, now: () => c.t };
+  return c;
+}
+
+/** A middleware inside the cache that sets a response field after the handler, as the handler itself would. */
+const afterNext =
+  (name: string, value: string): Middleware =>
+  async (ctx: Context, next: Next) => {
+    await next();
+    ctx.res.setHeader(name, value);
+  };
 
 const JSON_LENGTH = String(Buffer.byteLength(JSON.stringify(JSON_BODY)));
 /** Fields that legitimately differ between a response and its replay. */
@@ -92,5 +110,84 @@ export const CACHE: readonly Scenario[] = [
       { path: '/json', expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
     ],
     counts: { json: 2, created: 1 },
+  },
+  {
+    name: 'cache: an answer to a request with credentials is not shared unless the response says so (RFC 9111 §3.5)',
+    chain: () => [cached()],
+    exchanges: [
+      { path: '/json', request: { headers: { authorization: 'Bearer a' } }, expect: { status: 200, json: JSON_BODY, headers: { 'cache-status': 'ward; fwd=uri-miss; detail=credentials' } } },
+      { path: '/json', request: { headers: { cookie: 'sid=1' } }, expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      { path: '/json', expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      // The anonymous entry now stored is not served to a request with credentials.
+      { path: '/json', request: { headers: { authorization: 'Bearer b' } }, expect: { status: 200, headers: { 'cache-status': 'ward; fwd=miss; detail=credentials' } } },
+      { path: '/json', expect: { status: 200, headers: { 'x-cache': 'HIT' } } },
+    ],
+    counts: { json: 4 },
+  },
+  {
+    name: 'cache: Vary keys the variants; each variant is a HIT for its own header value only',
+    chain: () => [cached(), afterNext('vary', 'Accept-Language')],
+    exchanges: [
+      { path: '/json', request: { headers: { 'accept-language': 'en' } }, expect: { status: 200, headers: { 'x-cache': 'MISS', vary: 'Accept-Language' } } },
+      { path: '/json', request: { headers: { 'accept-language': 'fr' } }, expect: { status: 200, headers: { 'cache-status': 'ward; fwd=vary-miss; stored; ttl=60' } } },
+      { path: '/json', request: { headers: { 'accept-language': 'en' } }, expect: { status: 200, headers: { 'x-cache': 'HIT', vary: 'Accept-Language' } } },
+      { path: '/json', request: { headers: { 'accept-language': 'fr' } }, expect: { status: 200, headers: { 'x-cache': 'HIT' } } },
+      { path: '/json', expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+    ],
+    counts: { json: 3 },
+  },
+  {
+    name: 'cache: stale-if-error — within the window a failure downstream gets the stale entry; past it the failure goes on',
+    chain: (probe) => {
+      const c = clock();
+      probe.seen.clock = c;
+      const failing: Middleware = (_ctx, next) => {
+        if (probe.seen.fail === true) throw new Error('downstream failed');
+        return next();
+      };
+      return [cached({ defaultMaxAge: 10, staleIfError: 60, now: c.now, onEvent: () => {} }), failing];
+    },
+    async run({ send, probe }) {
+      const c = probe.seen.clock as { t: number };
+      expect((await send('/json')).headers['x-cache']).toBe('MISS');
+      c.t += 20_000;
+      probe.seen.fail = true;
+      const stale = await send('/json');
+      expect([stale.status, stale.json(), stale.headers['x-cache'], stale.headers['cache-status']]).toEqual([200, JSON_BODY, 'STALE', 'ward; fwd=stale; ttl=-10; detail=stale-if-error']);
+      c.t += 60_000;
+      expect((await send('/json')).status).toBe(500);
+      probe.seen.fail = false;
+    },
+    // The failures happen before the handler: it ran for the first request only.
+    counts: { json: 1 },
+  },
+  {
+    name: 'cache: stale-while-revalidate — the stale entry at once, one background refresh through the adapter, then the refreshed entry',
+    chain: (probe) => {
+      const c = clock();
+      probe.seen.clock = c;
+      return [
+        cached({
+          defaultMaxAge: 10,
+          staleWhileRevalidate: 30,
+          now: c.now,
+          onEvent: (event) => {
+            if (event.type === 'refreshed') probe.event('refreshed').resolve(event.stored);
+            if (event.type === 'refresh-failed') probe.event('refreshed').reject(event.error);
+          },
+        }),
+      ];
+    },
+    async run({ send, probe }) {
+      const c = probe.seen.clock as { t: number };
+      expect((await send('/json')).headers['x-cache']).toBe('MISS');
+      c.t += 15_000;
+      const stale = await send('/json');
+      expect([stale.json(), stale.headers['x-cache'], stale.headers['cache-status'], stale.headers.age]).toEqual([JSON_BODY, 'STALE', 'ward; hit; ttl=-5', '15']);
+      expect(await probe.event('refreshed').promise).toBe(true);
+      const fresh = await send('/json');
+      expect([fresh.headers['x-cache'], fresh.headers.age]).toEqual(['HIT', '0']);
+    },
+    counts: { json: 2 },
   },
 ];
