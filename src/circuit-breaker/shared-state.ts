@@ -1,0 +1,38 @@
+/**
+ * The seam between a breaker and a state shared by a fleet (Redis, see
+ * redis-state.ts). The breaker still judges its own calls with its own
+ * window; what is shared is the verdict: when one instance opens the
+ * circuit, the others open too (at their next sync), and when the open
+ * period ends only the instance holding the trial lease runs trial calls.
+ * Nothing shared is on a call's path: the breaker tells the link about its
+ * transitions, and the link calls back with the fleet's decisions.
+ */
+
+/** What a breaker exposes to the shared state it is attached to. */
+export interface SharedBreakerHandle {
+  readonly name: string;
+  /** The fleet says: open for `remainingMs` more (another instance tripped it), or closed (its trials passed). */
+  applyShared(state: 'open' | 'closed', remainingMs: number): void;
+}
+
+/** What a shared state gives each breaker attached to it. */
+export interface SharedBreakerLink {
+  /** This instance opened the circuit for `durationMs`. */
+  opened(durationMs: number): void;
+  /** This instance's trial calls passed: the circuit is closed for everyone. */
+  closed(): void;
+  /**
+   * The open period ended here: resolves true when this instance may run the
+   * trial calls (it holds the lease for `leaseMs`), false when another does.
+   * Resolves true when the shared store cannot be reached (the breaker then
+   * acts alone, as it would without sharing).
+   */
+  claimTrials(leaseMs: number): Promise<boolean>;
+  /** Stops syncing this breaker. */
+  detach(): void;
+}
+
+/** A state several instances share; one per process, attached to any number of breakers. */
+export interface SharedCircuitState {
+  attach(breaker: SharedBreakerHandle): SharedBreakerLink;
+}
