@@ -20,6 +20,7 @@ import { RATE_LIMIT } from './scenarios/rate-limit.js';
 import { AUTH } from './scenarios/auth.js';
 import { RBAC } from './scenarios/rbac.js';
 import { CACHE } from './scenarios/cache.js';
+import { CIRCUIT_BREAKER } from './scenarios/circuit-breaker.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   ...ONION,
@@ -38,4 +39,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ...AUTH,
   ...RBAC,
   ...CACHE,
+  ...CIRCUIT_BREAKER,
 ];
