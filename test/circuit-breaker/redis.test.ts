@@ -1,0 +1,139 @@
+/**
+ * RedisCircuitState on real Redis: two instances (two clients, two state
+ * objects, one breaker name) trip together, only one of them runs the
+ * trial calls when the open period ends, and its passing trials close the
+ * circuit for both; a Redis that stops leaves each breaker acting alone,
+ * reported once, and sharing resumes when it is back. Syncs are run by
+ * hand (`sync()`), so nothing waits on the sync interval.
+ */
+import { CircuitBreaker, type CircuitState, RedisCircuitState, type SharedStateEvent } from '@ward/circuit-breaker';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { privateRedis } from '../auth/outage.js';
+import { cleanups, connect, namer } from '../rate-limit/helpers.js';
+
+const cleanup = cleanups();
+const name = namer('test-cb');
+let redisA: Redis;
+let redisB: Redis;
+beforeAll(async () => {
+  redisA = await connect(inject('redisUrl'));
+  redisB = await connect(inject('redisUrl'));
+});
+afterAll(() => {
+  redisA.disconnect();
+  redisB.disconnect();
+});
+
+const boom = () => Promise.reject(new Error('upstream down'));
+const ok = () => Promise.resolve('ok');
+
+/** One instance of a fleet: its shared state and its breaker of `breakerName`. */
+function instance(client: Redis, breakerName: string, events: SharedStateEvent[] = []) {
+  const shared = new RedisCircuitState({ client, syncMs: 60_000, onEvent: (e) => events.push(e) });
+  const breaker = new CircuitBreaker({ name: breakerName, windowSize: 2, minimumCalls: 2, openDurationMs: 200, halfOpenCalls: 1, registry: false, shared });
+  cleanup.push(() => breaker.close());
+  cleanup.push(() => shared.close());
+  return { shared, breaker };
+}
+
+/** Resolves when the breaker reaches `state`. */
+function reaches(breaker: CircuitBreaker, state: CircuitState): Promise<void> {
+  return new Promise((resolve) => {
+    if (breaker.state === state) return resolve();
+    const off = breaker.on('stateChange', (e) => {
+      if (e.to === state) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+/** Syncs `shared` until `breaker` reaches `state` (the other instance's write may still be in flight). */
+async function syncUntil(shared: RedisCircuitState, breaker: CircuitBreaker, state: CircuitState): Promise<void> {
+  for (let i = 0; i < 100 && breaker.state !== state; i++) await shared.sync();
+  expect(breaker.state).toBe(state);
+}
+
+describe('RedisCircuitState', () => {
+  it('one instance trips: the other opens too, with the remaining time, and refuses without calling', async () => {
+    const breakerName = name('trip');
+    const a = instance(redisA, breakerName);
+    const b = instance(redisB, breakerName);
+    await a.breaker.execute(boom).catch(() => undefined);
+    await a.breaker.execute(boom).catch(() => undefined);
+    expect(a.breaker.state).toBe('open');
+    expect(b.breaker.state).toBe('closed');
+    await syncUntil(b.shared, b.breaker, 'open');
+    const refused = await b.breaker.execute(ok).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CIRCUIT_OPEN', state: 'open' });
+    expect((refused as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(200);
+    const stored = await redisA.hgetall(`ward:cb:{${breakerName}}`);
+    expect(stored.state).toBe('open');
+    expect(await redisA.pttl(`ward:cb:{${breakerName}}`)).toBeGreaterThan(0);
+  });
+
+  it('when the period ends only one instance runs the trials; its passing trial closes the circuit for both', async () => {
+    const breakerName = name('trials');
+    const a = instance(redisA, breakerName);
+    const b = instance(redisB, breakerName);
+    await a.breaker.execute(boom).catch(() => undefined);
+    await a.breaker.execute(boom).catch(() => undefined);
+    await syncUntil(b.shared, b.breaker, 'open');
+    // Both timers end the period and race for the lease: exactly one wins it.
+    await Promise.race([reaches(a.breaker, 'half-open'), reaches(b.breaker, 'half-open')]);
+    const [winner, loser] = a.breaker.state === 'half-open' ? [a, b] : [b, a];
+    expect(loser.breaker.state).toBe('open');
+    await expect(loser.breaker.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    await expect(winner.breaker.execute(ok)).resolves.toBe('ok');
+    expect(winner.breaker.state).toBe('closed');
+    await syncUntil(loser.shared, loser.breaker, 'closed');
+    await expect(loser.breaker.execute(ok)).resolves.toBe('ok');
+    expect(await redisA.exists(`ward:cb:{${breakerName}}`, `ward:cb:{${breakerName}}:trials`)).toBe(0);
+  });
+
+  it('a failed trial opens the circuit again for everyone, for a new period', async () => {
+    const breakerName = name('retrip');
+    const a = instance(redisA, breakerName);
+    const b = instance(redisB, breakerName);
+    await a.breaker.execute(boom).catch(() => undefined);
+    await a.breaker.execute(boom).catch(() => undefined);
+    await syncUntil(b.shared, b.breaker, 'open');
+    await Promise.race([reaches(a.breaker, 'half-open'), reaches(b.breaker, 'half-open')]);
+    const [winner, loser] = a.breaker.state === 'half-open' ? [a, b] : [b, a];
+    await winner.breaker.execute(boom).catch(() => undefined);
+    expect(winner.breaker.state).toBe('open');
+    expect(winner.breaker.snapshot().trips).toBe(2);
+    // The lease is freed with the new period: the next race is open to all.
+    for (let i = 0; i < 100 && (await redisA.exists(`ward:cb:{${breakerName}}:trials`)) === 1; i++) await loser.shared.sync();
+    expect(await redisA.exists(`ward:cb:{${breakerName}}:trials`)).toBe(0);
+    expect(loser.breaker.state).toBe('open');
+  });
+
+  it('Redis stopped: each breaker acts alone (trips, trials, closes), the outage is reported once, sharing resumes after', async () => {
+    const { server, client } = await privateRedis(cleanup);
+    const events: SharedStateEvent[] = [];
+    const a = instance(client, name('outage'), events);
+    await server.stop();
+    await a.breaker.execute(boom).catch(() => undefined);
+    await a.breaker.execute(boom).catch(() => undefined);
+    expect(a.breaker.state).toBe('open');
+    await reaches(a.breaker, 'half-open'); // the lease cannot be claimed: this instance runs its own trials
+    await a.shared.sync();
+    await a.shared.sync();
+    expect(events.map((e) => e.type)).toEqual(['degraded']);
+    await expect(a.breaker.execute(ok)).resolves.toBe('ok');
+    expect(a.breaker.state).toBe('closed');
+    await server.start();
+    await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
+    await a.shared.sync();
+    expect(events.map((e) => e.type)).toEqual(['degraded', 'recovered']);
+  });
+
+  it('refuses a client that is not ioredis and bad intervals when built', () => {
+    expect(() => new RedisCircuitState({ client: {} })).toThrow(/ioredis/);
+    expect(() => new RedisCircuitState({ client: redisA, syncMs: 1 })).toThrow(RangeError);
+    expect(() => new CircuitBreaker({ shared: {} as never })).toThrow(/shared/);
+  });
+});
