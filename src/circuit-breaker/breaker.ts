@@ -20,7 +20,7 @@
 import { type CallOutcome, type CircuitBreakerOptions, type ResolvedBreakerOptions, resolveBreakerOptions } from './options.js';
 import { BrokenCircuitError } from './errors.js';
 import { type BreakerMetrics, NO_METRICS, breakerMetrics } from './metrics.js';
-import type { SharedBreakerLink } from './shared-state.js';
+import type { SharedBreakerLink, TrialClaim } from './shared-state.js';
 import { CountWindow, FAILED, SLOW, type SlidingWindow, TimeWindow } from './sliding-window.js';
 import type { BreakerSnapshot, CircuitState, TransitionReason } from './state.js';
 
@@ -414,15 +414,26 @@ export class CircuitBreaker {
     const generation = this.#generation;
     const leaseMs = this.#o.maxHalfOpenMs > 0 ? this.#o.maxHalfOpenMs : Math.max(this.#o.openDurationMs, 1_000);
     void shared.claimTrials(leaseMs).then(
-      (mine) => this.#claimed(generation, mine, leaseMs),
-      () => this.#claimed(generation, true, leaseMs),
+      (claim) => this.#claimed(generation, claim, leaseMs),
+      () => this.#claimed(generation, 'mine', leaseMs),
     );
   }
 
-  #claimed(generation: number, mine: boolean, leaseMs: number): void {
+  #claimed(generation: number, claim: TrialClaim, leaseMs: number): void {
     this.#claiming = false;
-    if (generation !== this.#generation || this.#state !== OPEN || this.#isolated) return;
-    if (mine) this.#transition(HALF_OPEN, 'open-elapsed');
+    if (generation !== this.#generation || this.#state !== OPEN || this.#isolated) {
+      if (claim === 'mine') this.#shared?.releaseTrials();
+      return;
+    }
+    if (claim === 'mine') this.#transition(HALF_OPEN, 'open-elapsed');
+    else if (claim === 'closed') {
+      this.#trips = 0;
+      this.#transition(CLOSED, 'shared');
+    } else if (typeof claim === 'number') {
+      // The fleet's period ends later (another instance's trials failed): follow it.
+      this.#openUntil = this.#now() + claim;
+      this.#arm(claim, () => this.#openElapsed());
+    }
     // Another instance runs the trials: ask again when its lease would have run out.
     else this.#arm(leaseMs, () => this.#openElapsed());
   }

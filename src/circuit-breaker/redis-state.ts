@@ -52,10 +52,27 @@ return { v[1], left }`;
 /** KEYS[1] the verdict, KEYS[2] the lease: the trials passed, the circuit is closed for all. */
 const CLOSE = `redis.call('DEL', KEYS[1], KEYS[2]) return 1`;
 
-const sha1 = (source: string): string => createHash('sha1').update(source).digest('hex');
-const SCRIPTS = { open: [sha1(OPEN), OPEN], read: [sha1(READ), READ], close: [sha1(CLOSE), CLOSE] } as const;
+/**
+ * KEYS[1] the verdict, KEYS[2] the lease; ARGV[1] the owner, ARGV[2] the
+ * lease's ms. The trials go to whoever comes first once the fleet's period
+ * has ended: 'mine', 'taken', 'closed' (no verdict: nothing to try), or the
+ * ms left of a period that ends later than the caller knew.
+ */
+const CLAIM = `${NOW}
+local v = redis.call('HMGET', KEYS[1], 'state', 'until')
+if not v[1] then return 'closed' end
+local left = tonumber(v[2] or '0') - now
+if left > 0 then return left end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'mine' end
+return 'taken'`;
 
-type Client = ScriptingClient & ConnectableClient & { set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<unknown> };
+/** KEYS[1] the lease, ARGV[1] its owner: deleted only by its owner. */
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+const sha1 = (source: string): string => createHash('sha1').update(source).digest('hex');
+const SCRIPTS = { open: [sha1(OPEN), OPEN], read: [sha1(READ), READ], close: [sha1(CLOSE), CLOSE], release: [sha1(RELEASE), RELEASE], claim: [sha1(CLAIM), CLAIM] } as const;
+
+type Client = ScriptingClient & ConnectableClient;
 
 /** How sharing went, as told to `onEvent`: one `degraded` at the start of an outage, one `recovered` at its end. */
 export type SharedStateEvent = { readonly type: 'degraded'; readonly error: unknown } | { readonly type: 'recovered'; readonly downMs: number };
@@ -87,7 +104,7 @@ export class RedisCircuitState implements SharedCircuitState {
   #downSince = -1;
 
   constructor(options: RedisCircuitStateOptions) {
-    const { client, prefix } = storeClient<Client>(options, 'RedisCircuitState', ['evalsha', 'eval', 'set'], 'ward:cb:');
+    const { client, prefix } = storeClient<Client>(options, 'RedisCircuitState', ['evalsha', 'eval'], 'ward:cb:');
     this.#client = client;
     this.#prefix = prefix;
     const syncMs = options.syncMs ?? 1_000;
@@ -115,9 +132,13 @@ export class RedisCircuitState implements SharedCircuitState {
         void this.#call(() => runScript(this.#client, SCRIPTS.close[0], SCRIPTS.close[1], 2, key, lease));
       },
       claimTrials: async (leaseMs) => {
-        const answer = await this.#call(() => this.#client.set(lease, this.#owner, 'PX', Math.ceil(leaseMs), 'NX'));
+        const answer = await this.#call(() => runScript(this.#client, SCRIPTS.claim[0], SCRIPTS.claim[1], 2, key, lease, this.#owner, Math.ceil(leaseMs)));
         // Unreachable Redis: act alone rather than stay open for ever.
-        return answer === FAILED || answer === 'OK';
+        if (answer === FAILED) return 'mine';
+        return answer === 'mine' || answer === 'taken' || answer === 'closed' || (typeof answer === 'number' && answer > 0) ? answer : 'taken';
+      },
+      releaseTrials: () => {
+        void this.#call(() => runScript(this.#client, SCRIPTS.release[0], SCRIPTS.release[1], 1, lease, this.#owner));
       },
       detach: () => {
         this.#handles.delete(handle);

@@ -15,6 +15,9 @@ export interface SharedBreakerHandle {
   applyShared(state: 'open' | 'closed', remainingMs: number): void;
 }
 
+/** The answer to {@link SharedBreakerLink.claimTrials}. */
+export type TrialClaim = 'mine' | 'taken' | 'closed' | number;
+
 /** What a shared state gives each breaker attached to it. */
 export interface SharedBreakerLink {
   /** This instance opened the circuit for `durationMs`. */
@@ -22,12 +25,16 @@ export interface SharedBreakerLink {
   /** This instance's trial calls passed: the circuit is closed for everyone. */
   closed(): void;
   /**
-   * The open period ended here: resolves true when this instance may run the
-   * trial calls (it holds the lease for `leaseMs`), false when another does.
-   * Resolves true when the shared store cannot be reached (the breaker then
-   * acts alone, as it would without sharing).
+   * The open period ended here. Resolves `'mine'` when this instance may run
+   * the trial calls (it holds the lease for `leaseMs`), `'taken'` when
+   * another does, `'closed'` when the fleet's circuit is closed already, or
+   * the ms left when the fleet's period ends later than this instance knew.
+   * Resolves `'mine'` when the shared store cannot be reached (the breaker
+   * then acts alone, as it would without sharing).
    */
-  claimTrials(leaseMs: number): Promise<boolean>;
+  claimTrials(leaseMs: number): Promise<TrialClaim>;
+  /** Gives back a lease won too late to use (the circuit closed or re-opened meanwhile). */
+  releaseTrials(): void;
   /** Stops syncing this breaker. */
   detach(): void;
 }
