@@ -12,6 +12,7 @@ import { appAuth } from '../server/auth/app-auth.js';
 import { AUTH_ROUTES, authHandlers } from '../server/auth/handlers.js';
 import { wardChain } from '../server/chain.js';
 import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
+import { CIRCUITS_PATH, EXTERNAL_PATH, createExternalRoutes } from '../server/external/external.js';
 import { createUsersCache, forgetUserLists, USERS_CACHE_CONTROL, USERS_TAG } from '../server/users/cache.js';
 import { userNotFound, writeFailure } from '../server/users/errors.js';
 import { API_PREFIX, USERS_PATH, userLocation } from '../server/users/paths.js';
@@ -35,6 +36,7 @@ import { validate } from '../server/users/validate.js';
  * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
  * @property {import('../server/auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`.
  * @property {import('@ward/cache').CacheStore} [cacheStore] where `GET /api/v1/users` answers are cached. Default: memory.
+ * @property {string} [upstreamUrl] the rates service `GET /api/v1/external` calls. Default: none (no such route).
  */
 
 /**
@@ -58,6 +60,13 @@ export function createExpressApp(options = {}) {
     res.json({ status: 'ok' });
   });
   app.get('/metrics', ward([metricsHandler({ registry })]));
+
+  // Outbound calls (server/external/external.js), public like /health: before the API's guard.
+  if (options.upstreamUrl !== undefined) {
+    const external = createExternalRoutes({ upstreamUrl: options.upstreamUrl, registry });
+    app.get(EXTERNAL_PATH, ward([external.rates]));
+    app.get(CIRCUITS_PATH, ward([external.circuits]));
+  }
 
   // ── Auth: the shared ward handlers (server/auth/handlers.js) as routes;
   //    the guards mounted with app.use, so they match exactly what Express

@@ -14,6 +14,7 @@ import { appAuth } from '../server/auth/app-auth.js';
 import { AUTH_ROUTES, authHandlers } from '../server/auth/handlers.js';
 import { wardChain } from '../server/chain.js';
 import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
+import { CIRCUITS_PATH, EXTERNAL_PATH, createExternalRoutes } from '../server/external/external.js';
 import { createUsersCache, forgetUserLists, USERS_CACHE_CONTROL, USERS_TAG } from '../server/users/cache.js';
 import { userNotFound, writeFailure } from '../server/users/errors.js';
 import { API_PREFIX, userLocation } from '../server/users/paths.js';
@@ -37,6 +38,7 @@ import { validate } from '../server/users/validate.js';
  * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
  * @property {import('../server/auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`.
  * @property {import('@ward/cache').CacheStore} [cacheStore] where `GET /api/v1/users` answers are cached. Default: memory.
+ * @property {string} [upstreamUrl] the rates service `GET /api/v1/external` calls. Default: none (no such route).
  */
 
 /**
@@ -123,6 +125,13 @@ export async function createFastifyApp(options = {}) {
       scope.route({ method, url: path, handler: async () => undefined });
     });
   for (const [method, path, name] of AUTH_ROUTES) await wardRoute(method, path, [handlers[name]]);
+
+  // Outbound calls (server/external/external.js), public like /health: outside the API's scope.
+  if (options.upstreamUrl !== undefined) {
+    const external = createExternalRoutes({ upstreamUrl: options.upstreamUrl, registry });
+    await wardRoute('GET', EXTERNAL_PATH, [external.rates]);
+    await wardRoute('GET', CIRCUITS_PATH, [external.circuits]);
+  }
   await wardRoute('GET', '/api/users/profile', [access.requireUser(), handlers.getProfile]);
   await wardRoute('PUT', '/api/users/profile', [access.requireUser(), handlers.putProfile]);
 

@@ -8,6 +8,7 @@ import { register } from 'prom-client';
 import { appAuth } from './auth/app-auth.js';
 import { mountAuthRoutes } from './auth/routes.js';
 import { wardChain } from './chain.js';
+import { CIRCUITS_PATH, EXTERNAL_PATH, createExternalRoutes } from './external/external.js';
 import { API_PREFIX } from './users/paths.js';
 import { createUsersCache } from './users/cache.js';
 import { mountUserRoutes } from './users/routes.js';
@@ -35,6 +36,8 @@ export const MAX_BODY_BYTES = 100 * 1024;
  * @property {import('./auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`
  *   with a random signing secret.
  * @property {import('@ward/cache').CacheStore} [cacheStore] where `GET /api/v1/users` answers are cached. Default: memory.
+ * @property {string} [upstreamUrl] the rates service `GET /api/v1/external` calls (main.js starts a flaky local one).
+ *   Default: none, and neither that route nor `GET /api/v1/health/circuits` exists.
  */
 
 /**
@@ -64,6 +67,13 @@ export function createApp(options = {}) {
   // Metrics reveal routes and traffic: in production, serve them on an
   // internal port or put an auth middleware in front.
   engine.get('/metrics', metricsHandler({ registry }));
+
+  // Outbound calls through resilientFetch (timeouts, retries, a breaker per host), and the breakers' states.
+  if (options.upstreamUrl !== undefined) {
+    const external = createExternalRoutes({ upstreamUrl: options.upstreamUrl, registry });
+    engine.get(EXTERNAL_PATH, external.rates);
+    engine.get(CIRCUITS_PATH, external.circuits);
+  }
 
   // The versioned API: a signed-in user only (401 otherwise); its admin
   // part, role admin only (403 otherwise). The auth routes and the profile.

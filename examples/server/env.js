@@ -24,6 +24,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  *   Unset: a random one per start (tokens then die with the process).
  * @property {{ email: string, password: string } | undefined} admin `ADMIN_EMAIL` and `ADMIN_PASSWORD`:
  *   an `admin` account created at start. Unset: none (every registered account is a `user`).
+ * @property {string | undefined} upstreamUrl `UPSTREAM_URL`: the rates service `GET /api/v1/external` calls
+ *   (an http(s) URL). Unset: a flaky local one started with the app (external/upstream.js).
  */
 
 /**
@@ -45,14 +47,34 @@ export function readEnv(env, defaultPort) {
   const timeoutMs = readTimeoutMs(env['REQUEST_TIMEOUT_MS']);
   const jwtSecret = readJwtSecret(env['JWT_SECRET']);
   const admin = readAdmin(env['ADMIN_EMAIL'], env['ADMIN_PASSWORD']);
+  const upstreamUrl = readUpstreamUrl(env['UPSTREAM_URL']);
   const redisUrl = env['REDIS_URL']?.trim();
   if (redisUrl) {
     if (!/^rediss?:\/\//.test(redisUrl)) {
       throw new RangeError(`REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(redactUrl(redisUrl))}`);
     }
-    return { port, host, store: { kind: 'redis', url: redisUrl }, corsOrigins, timeoutMs, jwtSecret, admin };
+    return { port, host, store: { kind: 'redis', url: redisUrl }, corsOrigins, timeoutMs, jwtSecret, admin, upstreamUrl };
   }
-  return { port, host, store: { kind: 'memory' }, corsOrigins, timeoutMs, jwtSecret, admin };
+  return { port, host, store: { kind: 'memory' }, corsOrigins, timeoutMs, jwtSecret, admin, upstreamUrl };
+}
+
+/**
+ * `UPSTREAM_URL`: an http:// or https:// URL. Unset or blank: undefined.
+ *
+ * @param {string | undefined} raw
+ * @returns {string | undefined}
+ */
+function readUpstreamUrl(raw) {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new RangeError(`UPSTREAM_URL must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RangeError(`UPSTREAM_URL must be an http(s) URL, got ${JSON.stringify(value)}`);
+  return url.origin;
 }
 
 /**

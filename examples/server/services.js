@@ -3,13 +3,15 @@
  * the user store, the account service and where the shared state lives —
  * rate-limit buckets, refresh-token families, revoked access tokens and
  * cached responses in memory, or all four in Redis on one ioredis client
- * when REDIS_URL is set. An `admin` account is created when ADMIN_EMAIL is set.
+ * when REDIS_URL is set. An `admin` account is created when ADMIN_EMAIL is set,
+ * and a flaky local rates service is started unless UPSTREAM_URL is set.
  */
 import { randomBytes } from 'node:crypto';
 import { MemoryRefreshStore, MemoryRevocationStore, RedisRefreshStore, RedisRevocationStore } from '@ward/auth';
 import { MemoryCacheStore, RedisCacheStore } from '@ward/cache';
 import { MemoryStore, RedisStore } from '@ward/rate-limit';
 import { createExampleAuth } from './auth/service.js';
+import { startFlakyUpstream } from './external/upstream.js';
 import { createUserStore } from './users/store.js';
 
 /**
@@ -40,5 +42,16 @@ export async function createServices(env) {
     await auth.seed({ name: 'Administrator', email: env.admin.email, age: 30, role: 'admin', password: env.admin.password });
     notes.push(`auth: admin account ${env.admin.email} (ADMIN_EMAIL)`);
   }
-  return { store, auth, rateLimitStore: stores.rateLimitStore, cacheStore: stores.cacheStore, notes, close };
+  // GET /api/v1/external calls UPSTREAM_URL, or a local upstream failing half its requests.
+  let upstreamUrl = env.upstreamUrl;
+  if (upstreamUrl === undefined) {
+    const upstream = await startFlakyUpstream();
+    upstreamUrl = upstream.url;
+    notes.push(`external: a flaky local rates service at ${upstream.url} (every other request fails; set UPSTREAM_URL to call another)`);
+    const closeStores = close;
+    close = async () => {
+      await Promise.all([closeStores(), upstream.close()]);
+    };
+  }
+  return { store, auth, rateLimitStore: stores.rateLimitStore, cacheStore: stores.cacheStore, upstreamUrl, notes, close };
 }

@@ -324,6 +324,6 @@ describe('cancellation', () => {
     // Node keeps the listeners of an EventTarget in an internal map; none remains.
     const symbols = Object.getOwnPropertySymbols(controller.signal);
     const kEvents = symbols.find((s) => s.description === 'kEvents')!;
-    expect((controller.signal as unknown as Record<symbol, Map<string, unknown>>)[kEvents].size).toBe(0);
+    expect((controller.signal as unknown as Record<symbol, Map<string, unknown>>)[kEvents]!.size).toBe(0);
   });
 });

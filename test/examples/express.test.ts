@@ -8,6 +8,7 @@ import { listen } from '@ward/core/testing';
 import { createExpressApp } from '../../examples/express/app.js';
 import { ADA, ALLOWED_ORIGIN, collectingLogger, request, testStore, userApiScenarios, withAuth, type ExampleTarget } from './user-api.js';
 import { authApiScenarios } from './auth-api.js';
+import { externalApiScenarios } from './external-api.js';
 
 const target: ExampleTarget = {
   name: 'express',
@@ -19,6 +20,7 @@ const target: ExampleTarget = {
 
 userApiScenarios(target);
 authApiScenarios(target);
+externalApiScenarios(target);
 
 describe('express example', () => {
   it('does not advertise itself: no X-Powered-By, though the app does not disable it (securityHeaders removes it)', async () => {

@@ -8,6 +8,7 @@ import { listen, request } from '@ward/core/testing';
 import { createFastifyApp } from '../../examples/fastify/app.js';
 import { ALLOWED_ORIGIN, collectingLogger, expectProblem, testStore, userApiScenarios, type ExampleTarget } from './user-api.js';
 import { authApiScenarios } from './auth-api.js';
+import { externalApiScenarios } from './external-api.js';
 
 const target: ExampleTarget = {
   name: 'fastify',
@@ -28,6 +29,7 @@ const target: ExampleTarget = {
 
 userApiScenarios(target);
 authApiScenarios(target);
+externalApiScenarios(target);
 
 describe('fastify example', () => {
   it('answers Fastify raises before routing (malformed percent-escape, 414) still go through the ward chain', async () => {

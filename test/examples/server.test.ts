@@ -13,6 +13,7 @@ import { Registry } from 'prom-client';
 import { createApp } from '../../examples/server/app.js';
 import { ADA, ALLOWED_ORIGIN, TEST_JWT_SECRET, withAuth, collectingLogger, expectProblem, request, testStore, useAdminToken, userApiScenarios, type ExampleTarget } from './user-api.js';
 import { authApiScenarios } from './auth-api.js';
+import { externalApiScenarios } from './external-api.js';
 
 const target: ExampleTarget = {
   name: 'engine',
@@ -26,6 +27,7 @@ const target: ExampleTarget = {
 
 userApiScenarios(target);
 authApiScenarios(target);
+externalApiScenarios(target);
 
 describe('engine example', () => {
   it('answers 405 with Allow for a known path and another method', async () => {

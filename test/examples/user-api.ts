@@ -31,6 +31,8 @@ export interface AppDeps {
   authLimit?: { name: string; limit: number; windowMs: number; burst?: number };
   /** Accounts and tokens; {@link withAuth} makes one on `store` with {@link TEST_JWT_SECRET}. */
   auth?: ReturnType<typeof createExampleAuth>;
+  /** The rates service `GET /api/v1/external` calls; unset: no such route. */
+  upstreamUrl?: string;
 }
 
 /** The signing secret of the example apps under test. */
