@@ -31,7 +31,8 @@
  * - BENCH_PIPELINING   autocannon pipelining (default 1)
  * - BENCH_ONLY         comma-separated suites: node, express, fastify, engine,
  *                      edge-engine, edge-express, edge-fastify, router,
- *                      rate-limit-express, rate-limit-fastify, rate-limit-store (default all)
+ *                      rate-limit-express, rate-limit-fastify, rate-limit-store, auth-verify,
+ *                      circuit-breaker (default all)
  */
 import { execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -39,6 +40,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { authVerifyText } from './auth-verify.js';
+import { circuitBreakerText } from './circuit-breaker.js';
 import { measure, verify } from './lib/load.js';
 import { httpSuiteText, markdown, rateLimitStoreText, routerText } from './lib/report.js';
 import { startServer } from './lib/server-process.js';
@@ -328,7 +330,7 @@ const HTTP_SUITES = [
   },
 ];
 
-const SUITE_IDS = [...HTTP_SUITES.map((s) => s.id), 'router', 'rate-limit-store', 'auth-verify'];
+const SUITE_IDS = [...HTTP_SUITES.map((s) => s.id), 'router', 'rate-limit-store', 'auth-verify', 'circuit-breaker'];
 
 function readSettings() {
   const only = (process.env['BENCH_ONLY'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -506,6 +508,29 @@ async function runRateLimitStoreSuite(settings) {
 }
 
 /**
+ * Circuit breaker and retry on the success path, in one process
+ * (bench/circuit-breaker.js), in its own child.
+ *
+ * @param {ReturnType<typeof readSettings>} settings
+ * @returns {Promise<import('./circuit-breaker.js').CircuitBreakerResult>}
+ */
+async function runCircuitBreakerSuite(settings) {
+  const child = fork(fileURLToPath(new URL('./circuit-breaker.js', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, BENCH_ROUNDS: String(settings.rounds), NODE_ENV: 'production' },
+  });
+  /** @type {import('./circuit-breaker.js').CircuitBreakerResult | undefined} */
+  let result;
+  child.on('message', (message) => {
+    const m = /** @type {{ type?: string, result?: import('./circuit-breaker.js').CircuitBreakerResult }} */ (message);
+    if (m.type === 'circuit-breaker-result') result = m.result;
+  });
+  const [code] = await once(child, 'exit');
+  if (result === undefined) throw new Error(`circuit-breaker benchmark exited with code ${code} and no result`);
+  return result;
+}
+
+/**
  * Access-token verification in one process (bench/auth-verify.js), in its
  * own child so no server's JIT state carries over.
  *
@@ -594,6 +619,14 @@ async function main() {
     console.log(authVerifyText(authVerify));
   }
 
+  /** @type {import('./circuit-breaker.js').CircuitBreakerResult | null} */
+  let circuitBreaker = null;
+  if (settings.only.includes('circuit-breaker')) {
+    console.log('\nCircuit breaker and retry, success path (no HTTP)');
+    circuitBreaker = await runCircuitBreakerSuite(settings);
+    console.log(circuitBreakerText(circuitBreaker));
+  }
+
   machine.loadAfter = loadAverage();
   const report = {
     startedAt,
@@ -610,6 +643,7 @@ async function main() {
     router,
     rateLimitStore,
     authVerify,
+    circuitBreaker,
   };
   const dir = new URL('./results/', import.meta.url);
   await mkdir(dir, { recursive: true });

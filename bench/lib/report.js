@@ -324,6 +324,7 @@ export function rateLimitStoreText(result) {
  * @property {RouterResult | null} router
  * @property {RateLimitStoreResult | null} [rateLimitStore]
  * @property {import('../auth-verify.js').AuthVerifyResult | null} [authVerify]
+ * @property {import('../circuit-breaker.js').CircuitBreakerResult | null} [circuitBreaker]
  */
 
 /**
@@ -374,6 +375,17 @@ export function markdown(report) {
       markdownTable([
         ['group', 'contender', 'ops/s (median)', "ratio to the group's first"],
         ...av.rows.map((r) => [r.group, r.contender, String(Math.round(r.medianOps)), r.ratio === null ? '' : r.ratio.toFixed(2)]),
+      ]),
+    );
+  }
+  if (report.circuitBreaker !== undefined && report.circuitBreaker !== null) {
+    const cb = report.circuitBreaker;
+    out.push('', `## Circuit breaker and retry, success path (in-process, ${cb.rounds} rounds of ${cb.batchMs} ms, fn = async () => 1)`, '', formatPeers(cb.peers), '');
+    out.push(markdownTable([['contender', 'calls/s (median)'], ...cb.rows.map((r) => [r.contender, String(Math.round(r.medianOps))])]), '');
+    out.push(
+      markdownTable([
+        ['ratio (median of per-round ratios)', 'value', 'target'],
+        ...cb.ratios.map((r) => [r.label, r.ratio.toFixed(2), r.target === null ? 'information' : `≥ ${r.target}: ${r.met ? 'met' : 'NOT met'}`]),
       ]),
     );
   }

@@ -103,8 +103,8 @@ export class CircuitBreaker {
     this.#window = o.window === 'count' ? new CountWindow(o.windowSize) : new TimeWindow(o.windowMs, o.windowBuckets);
     this.#timeWindow = o.window === 'time';
     this.#timed = o.slowCallDurationMs !== Infinity;
-    this.#bindHandlers();
     this.#metrics = o.registry === false ? NO_METRICS : breakerMetrics(o.registry, o.prefix, o.name);
+    this.#bindHandlers();
     this.#shared = o.shared?.attach({ name: o.name, applyShared: (state, remainingMs) => this.#applyShared(state, remainingMs) });
   }
 
@@ -181,10 +181,28 @@ export class CircuitBreaker {
 
   #bindHandlers(): void {
     const generation = this.#generation;
-    this.#onValue = (value) => {
-      this.#settle(generation, UNTIMED, true, value, false);
-      return value;
-    };
+    const o = this.#o;
+    if (this.#state === CLOSED && o.isFailure === undefined && o.isIgnored === undefined && !this.#timeWindow) {
+      // The hottest path, a success while closed on a count window: record it in place.
+      const window = this.#window;
+      const success = this.#metrics.success;
+      this.#onValue = (value) => {
+        if (generation !== this.#generation || this.#listeners.success !== undefined) {
+          this.#settle(generation, UNTIMED, true, value, false);
+          return value;
+        }
+        success.inc();
+        window.record(0, 0);
+        // Only a window holding failures can have reached a threshold with this success.
+        if (window.failures !== 0) this.#judge(0);
+        return value;
+      };
+    } else {
+      this.#onValue = (value) => {
+        this.#settle(generation, UNTIMED, true, value, false);
+        return value;
+      };
+    }
     this.#onError = (error) => {
       this.#settle(generation, UNTIMED, false, error, false);
       throw error;
@@ -340,11 +358,7 @@ export class CircuitBreaker {
       const window = this.#window;
       window.record(bits, now);
       // Nothing failed or was slow in the window: no rate can reach a threshold.
-      if (window.failures === 0 && window.slow === 0) return;
-      const calls = window.calls(now);
-      if (calls < o.minimumCalls) return;
-      if (window.failures * 100 >= o.failureRateThreshold * calls) this.#trip('failure-rate');
-      else if (window.slow * 100 >= o.slowCallRateThreshold * calls) this.#trip('slow-call-rate');
+      if (window.failures !== 0 || window.slow !== 0) this.#judge(now);
     } else if (this.#state === HALF_OPEN) {
       if (bits === IGNORED) {
         this.#taken -= 1;
@@ -362,6 +376,16 @@ export class CircuitBreaker {
         this.#shared?.closed();
       }
     }
+  }
+
+  /** Closed: opens the circuit when the window's rates reach a threshold (from minimumCalls). */
+  #judge(now: number): void {
+    const o = this.#o;
+    const window = this.#window;
+    const calls = window.calls(now);
+    if (calls < o.minimumCalls) return;
+    if (window.failures * 100 >= o.failureRateThreshold * calls) this.#trip('failure-rate');
+    else if (window.slow * 100 >= o.slowCallRateThreshold * calls) this.#trip('slow-call-rate');
   }
 
   /** Metrics and events of one finished call. */

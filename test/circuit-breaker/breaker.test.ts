@@ -360,6 +360,26 @@ describe('manual control, fallback, permits', () => {
   });
 });
 
+describe('the success path', () => {
+  it('arms no timer and reads no clock per call (count window, slow calls not judged)', async () => {
+    vi.useFakeTimers();
+    let reads = 0;
+    const breaker = new CircuitBreaker({ registry: false, now: () => ++reads });
+    for (let i = 0; i < 1_000; i++) await breaker.execute(ok);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(reads).toBe(0);
+    expect(breaker.snapshot().calls).toBe(100);
+  });
+
+  it('a call resolves with fn’s value, rejects with fn’s error, and the breaker has recorded it by then', async () => {
+    const { breaker } = breakerAt({ windowSize: 1, minimumCalls: 1 });
+    await expect(breaker.execute(async () => ({ n: 1 }))).resolves.toEqual({ n: 1 });
+    const error = new Error('exact');
+    await expect(breaker.execute(() => Promise.reject(error))).rejects.toBe(error);
+    expect(breaker.state).toBe('open');
+  });
+});
+
 describe('events and metrics', () => {
   it('events: success and failure carry durations; rejected carries the error; a throwing listener changes nothing', async () => {
     const { breaker, clock } = breakerAt({ windowSize: 2, minimumCalls: 2, failureRateThreshold: 100 });
