@@ -8,7 +8,7 @@
  * The per-call series are hot counters (a plain addition per call, handed
  * to prom-client when scraped).
  */
-import { type HotCounter, type MetricsRegistry, hotCounter, wardCounter, wardGauge } from '@ward/metrics';
+import { type HotCounter, type MetricsRegistry, hotCounter, resolveRegistry, wardCounter, wardGauge } from '@ward/metrics';
 import type { Gauge } from 'prom-client';
 import type { CircuitState } from './state.js';
 
@@ -19,7 +19,8 @@ export interface BreakerMetrics {
   readonly rejected: HotCounter;
   readonly slowSuccess: HotCounter;
   readonly slowFailure: HotCounter;
-  transition(from: CircuitState, to: CircuitState): void;
+  /** Counts a transition (unless `count` is false) and shows `to` as the current state. */
+  transition(from: CircuitState, to: CircuitState, count?: boolean): void;
 }
 
 const STATES: readonly CircuitState[] = ['closed', 'open', 'half-open'];
@@ -36,7 +37,25 @@ export const NO_METRICS: BreakerMetrics = {
   transition() {},
 };
 
+/**
+ * The series of one breaker name on one registry, made once: a breaker made
+ * again for a name (a registry's evicted per-key breaker coming back) reuses
+ * them, so churning breakers never grow prom-client's or the hot counters' lists.
+ */
+const made = new WeakMap<MetricsRegistry, Map<string, BreakerMetrics>>();
+
 export function breakerMetrics(registry: MetricsRegistry | undefined, prefix: string | undefined, breaker: string): BreakerMetrics {
+  const target = resolveRegistry(registry, 'new CircuitBreaker(options).registry');
+  let byName = made.get(target);
+  if (byName === undefined) made.set(target, (byName = new Map()));
+  const id = `${prefix ?? ''}\u0000${breaker}`;
+  let metrics = byName.get(id);
+  if (metrics === undefined) byName.set(id, (metrics = makeMetrics(target, prefix, breaker)));
+  else metrics.transition('closed', 'closed', false);
+  return metrics;
+}
+
+function makeMetrics(registry: MetricsRegistry, prefix: string | undefined, breaker: string): BreakerMetrics {
   const calls = wardCounter(registry, { prefix, name: 'circuit_breaker_calls_total', help: 'Calls through a circuit breaker, by outcome (success, failure, ignored, rejected).', labelNames: ['breaker', 'outcome'] });
   const slow = wardCounter(registry, { prefix, name: 'circuit_breaker_slow_calls_total', help: 'Calls slower than the slow-call threshold, by outcome (success, failure).', labelNames: ['breaker', 'outcome'] });
   const transitions = wardCounter(registry, { prefix, name: 'circuit_breaker_transitions_total', help: 'State changes of a circuit breaker.', labelNames: ['breaker', 'from', 'to'] });
@@ -52,8 +71,8 @@ export function breakerMetrics(registry: MetricsRegistry | undefined, prefix: st
     rejected: hotCounter(calls, { breaker, outcome: 'rejected' }),
     slowSuccess: hotCounter(slow, { breaker, outcome: 'success' }),
     slowFailure: hotCounter(slow, { breaker, outcome: 'failure' }),
-    transition(from, to) {
-      transitions.inc({ breaker, from, to });
+    transition(from, to, count = true) {
+      if (count) transitions.inc({ breaker, from, to });
       show(to);
     },
   };
