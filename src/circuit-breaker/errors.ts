@@ -25,6 +25,11 @@ export class BrokenCircuitError extends WardError {
   readonly retryAfterMs: number;
   readonly [BROKEN] = true;
 
+  /** {@link retryAfterMs} as `Retry-After` sends it: whole seconds, rounded up, at least 1. */
+  get retryAfter(): number {
+    return retryAfterSeconds(this.retryAfterMs);
+  }
+
   constructor(breaker: string, state: Exclude<CircuitState, 'closed'>, retryAfterMs: number) {
     super('CIRCUIT_OPEN', state === 'open' ? `circuit "${breaker}" is open` : `circuit "${breaker}" is half-open and its trial calls are taken`);
     this.breaker = breaker;

@@ -100,7 +100,9 @@ export class RedisCircuitState implements SharedCircuitState {
   readonly #owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   readonly #handles = new Set<SharedBreakerHandle>();
   #timer: ReturnType<typeof setInterval> | undefined;
-  #syncing = false;
+  #syncing: Promise<void> | undefined;
+  /** Open periods this instance could not write (Redis away), by breaker: their end, in epoch ms. */
+  readonly #unpublished = new Map<SharedBreakerHandle, number>();
   #downSince = -1;
 
   constructor(options: RedisCircuitStateOptions) {
@@ -124,9 +126,8 @@ export class RedisCircuitState implements SharedCircuitState {
     const lease = `${key}:trials`;
     return {
       opened: (durationMs) => {
-        void this.#call(() => runScript(this.#client, SCRIPTS.open[0], SCRIPTS.open[1], 2, key, lease, Math.ceil(durationMs))).then((left) => {
-          if (typeof left === 'number' && left > durationMs) handle.applyShared('open', left);
-        });
+        this.#unpublished.delete(handle);
+        void this.#publish(handle, key, lease, durationMs, Date.now() + durationMs);
       },
       closed: () => {
         void this.#call(() => runScript(this.#client, SCRIPTS.close[0], SCRIPTS.close[1], 2, key, lease));
@@ -142,27 +143,51 @@ export class RedisCircuitState implements SharedCircuitState {
       },
       detach: () => {
         this.#handles.delete(handle);
+        this.#unpublished.delete(handle);
         if (this.#handles.size === 0) this.close();
       },
     };
   }
 
-  /** Reads every attached breaker's verdict now (the timer does this every `syncMs`). */
-  async sync(): Promise<void> {
-    if (this.#syncing) return;
-    this.#syncing = true;
-    try {
-      await Promise.all(
-        [...this.#handles].map(async (handle) => {
-          const answer = await this.#call(() => runScript(this.#client, SCRIPTS.read[0], SCRIPTS.read[1], 1, this.#key(handle.name)));
-          if (!Array.isArray(answer)) return;
-          const [state, left] = answer as [unknown, unknown];
-          if ((state === 'open' || state === 'closed') && typeof left === 'number') handle.applyShared(state, left);
-        }),
-      );
-    } finally {
-      this.#syncing = false;
+  /** Writes an open period; one that could not be written is written at the next sync, while it lasts. */
+  async #publish(handle: SharedBreakerHandle, key: string, lease: string, durationMs: number, untilAt: number): Promise<void> {
+    const left = await this.#call(() => runScript(this.#client, SCRIPTS.open[0], SCRIPTS.open[1], 2, key, lease, Math.ceil(durationMs)));
+    if (left === FAILED) {
+      this.#unpublished.set(handle, untilAt);
+      return;
     }
+    if (typeof left === 'number' && left > durationMs) handle.applyShared('open', left);
+  }
+
+  /**
+   * Reads every attached breaker's verdict now (the timer does this every
+   * `syncMs`), after writing any open period that could not be written
+   * before. A sync already running is waited for, not started twice.
+   */
+  sync(): Promise<void> {
+    this.#syncing ??= this.#syncAll().finally(() => {
+      this.#syncing = undefined;
+    });
+    return this.#syncing;
+  }
+
+  async #syncAll(): Promise<void> {
+    await Promise.all(
+      [...this.#handles].map(async (handle) => {
+        const key = this.#key(handle.name);
+        const untilAt = this.#unpublished.get(handle);
+        if (untilAt !== undefined) {
+          this.#unpublished.delete(handle);
+          const leftMs = untilAt - Date.now();
+          if (leftMs > 0) await this.#publish(handle, key, `${key}:trials`, leftMs, untilAt);
+        }
+        const answer = await this.#call(() => runScript(this.#client, SCRIPTS.read[0], SCRIPTS.read[1], 1, key));
+        // A period still unwritten is this instance's own truth until it is written.
+        if (!Array.isArray(answer) || this.#unpublished.has(handle)) return;
+        const [state, left] = answer as [unknown, unknown];
+        if ((state === 'open' || state === 'closed') && typeof left === 'number') handle.applyShared(state, left);
+      }),
+    );
   }
 
   /** Stops reading verdicts (breakers attached later start it again). */

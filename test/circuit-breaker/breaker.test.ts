@@ -206,6 +206,7 @@ describe('open', () => {
     expect(error).toBeInstanceOf(BrokenCircuitError);
     expect(isBrokenCircuitError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'CIRCUIT_OPEN', state: 'open', breaker: 'default', retryAfterMs: 20_000 });
+    expect((error as BrokenCircuitError).retryAfter).toBe(20);
     expect(breaker.snapshot()).toMatchObject({ retryAfterMs: 20_000, trips: 1 });
   });
 

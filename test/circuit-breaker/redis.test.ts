@@ -7,7 +7,7 @@
  * hand (`sync()`), so nothing waits on the sync interval.
  */
 import { CircuitBreaker, type CircuitState, RedisCircuitState, type SharedStateEvent } from '@ward/circuit-breaker';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { privateRedis } from '../auth/outage.js';
 import { cleanups, connect, namer } from '../rate-limit/helpers.js';
@@ -29,10 +29,10 @@ const boom = () => Promise.reject(new Error('upstream down'));
 const ok = () => Promise.resolve('ok');
 
 /** One instance of a fleet: its shared state and its breaker of `breakerName`. */
-function instance(client: Redis, breakerName: string, events: SharedStateEvent[] = []) {
+function instance(client: Redis, breakerName: string, events: SharedStateEvent[] = [], openDurationMs = 200) {
   const shared = new RedisCircuitState({ client, syncMs: 60_000, onEvent: (e) => events.push(e) });
   // The second period is long (4 s): nothing races for its trials while a test looks.
-  const breaker = new CircuitBreaker({ name: breakerName, windowSize: 2, minimumCalls: 2, openDurationMs: 200, openDurationMultiplier: 20, halfOpenCalls: 1, registry: false, shared });
+  const breaker = new CircuitBreaker({ name: breakerName, windowSize: 2, minimumCalls: 2, openDurationMs, openDurationMultiplier: 20, halfOpenCalls: 1, registry: false, shared });
   cleanup.push(() => breaker.close());
   cleanup.push(() => shared.close());
   return { shared, breaker };
@@ -134,6 +134,30 @@ describe('RedisCircuitState', () => {
     await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
     await a.shared.sync();
     expect(events.map((e) => e.type)).toEqual(['degraded', 'recovered']);
+  });
+
+  it('an open period that could not be written while Redis was away is written when it is back, and the others follow', async () => {
+    const { server, client } = await privateRedis(cleanup);
+    const other = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+    other.on('error', () => undefined);
+    cleanup.push(() => other.disconnect());
+    await new Promise<void>((resolve) => (other.status === 'ready' ? resolve() : other.once('ready', () => resolve())));
+    const breakerName = name('unwritten');
+    const a = instance(client, breakerName, [], 60_000);
+    const b = instance(other, breakerName, [], 60_000);
+    await server.stop();
+    await a.breaker.execute(boom).catch(() => undefined);
+    await a.breaker.execute(boom).catch(() => undefined);
+    expect(a.breaker.state).toBe('open');
+    await a.shared.sync(); // still down: nothing written, nothing read
+    await server.start();
+    await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
+    await new Promise<void>((resolve) => (other.status === 'ready' ? resolve() : other.once('ready', () => resolve())));
+    await a.shared.sync();
+    expect(a.breaker.state).toBe('open'); // its own period, not "closed" read from an empty Redis
+    await b.shared.sync();
+    expect(b.breaker.state).toBe('open');
+    expect(b.breaker.snapshot().retryAfterMs).toBeGreaterThan(50_000);
   });
 
   it('refuses a client that is not ioredis and bad intervals when built', () => {
