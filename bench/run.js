@@ -456,6 +456,33 @@ function cpuOf(r) {
 }
 
 /**
+ * Runs one in-process benchmark script in a child of its own (so no other
+ * suite's JIT state carries over) and returns the result it sends back as
+ * `{ type, result }`.
+ *
+ * @template T
+ * @param {string} script file under bench/
+ * @param {string} type the message type carrying the result
+ * @param {Record<string, string>} env added to the child's environment (NODE_ENV is production)
+ * @returns {Promise<T>}
+ */
+async function runInChild(script, type, env) {
+  const child = fork(fileURLToPath(new URL(`./${script}`, import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env, NODE_ENV: 'production' },
+  });
+  /** @type {T | undefined} */
+  let result;
+  child.on('message', (message) => {
+    const m = /** @type {{ type?: string, result?: T }} */ (message);
+    if (m.type === type) result = m.result;
+  });
+  const [code] = await once(child, 'exit');
+  if (result === undefined) throw new Error(`${script} exited with code ${code} and no result`);
+  return result;
+}
+
+/**
  * The router micro-benchmark, in its own process (its JIT state stays
  * apart from autocannon's).
  *
@@ -463,19 +490,7 @@ function cpuOf(r) {
  * @returns {Promise<RouterResult>}
  */
 async function runRouterSuite(settings) {
-  const child = fork(fileURLToPath(new URL('./router.js', import.meta.url)), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, BENCH_ROUNDS: String(settings.rounds), NODE_ENV: 'production' },
-  });
-  /** @type {RouterResult | undefined} */
-  let result;
-  child.on('message', (message) => {
-    const m = /** @type {{ type?: string, result?: RouterResult }} */ (message);
-    if (m.type === 'router-result') result = m.result;
-  });
-  const [code] = await once(child, 'exit');
-  if (result === undefined) throw new Error(`router benchmark exited with code ${code} and no result`);
-  return result;
+  return /** @type {Promise<RouterResult>} */ (runInChild('router.js', 'router-result', { BENCH_ROUNDS: String(settings.rounds) }));
 }
 
 /**
@@ -486,25 +501,7 @@ async function runRouterSuite(settings) {
  * @returns {Promise<RateLimitStoreResult>}
  */
 async function runRateLimitStoreSuite(settings) {
-  const child = fork(fileURLToPath(new URL('./rate-limit-store.js', import.meta.url)), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      BENCH_ROUNDS: String(settings.rounds),
-      BENCH_DURATION: String(settings.durationSec),
-      BENCH_WARMUP: String(settings.warmupSec),
-      NODE_ENV: 'production',
-    },
-  });
-  /** @type {RateLimitStoreResult | undefined} */
-  let result;
-  child.on('message', (message) => {
-    const m = /** @type {{ type?: string, result?: RateLimitStoreResult }} */ (message);
-    if (m.type === 'rate-limit-store-result') result = m.result;
-  });
-  const [code] = await once(child, 'exit');
-  if (result === undefined) throw new Error(`rate-limit store benchmark exited with code ${code} and no result`);
-  return result;
+  return /** @type {Promise<RateLimitStoreResult>} */ (runInChild('rate-limit-store.js', 'rate-limit-store-result', { BENCH_ROUNDS: String(settings.rounds), BENCH_DURATION: String(settings.durationSec), BENCH_WARMUP: String(settings.warmupSec) }));
 }
 
 /**
@@ -515,19 +512,7 @@ async function runRateLimitStoreSuite(settings) {
  * @returns {Promise<import('./circuit-breaker.js').CircuitBreakerResult>}
  */
 async function runCircuitBreakerSuite(settings) {
-  const child = fork(fileURLToPath(new URL('./circuit-breaker.js', import.meta.url)), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, BENCH_ROUNDS: String(settings.rounds), NODE_ENV: 'production' },
-  });
-  /** @type {import('./circuit-breaker.js').CircuitBreakerResult | undefined} */
-  let result;
-  child.on('message', (message) => {
-    const m = /** @type {{ type?: string, result?: import('./circuit-breaker.js').CircuitBreakerResult }} */ (message);
-    if (m.type === 'circuit-breaker-result') result = m.result;
-  });
-  const [code] = await once(child, 'exit');
-  if (result === undefined) throw new Error(`circuit-breaker benchmark exited with code ${code} and no result`);
-  return result;
+  return /** @type {Promise<import('./circuit-breaker.js').CircuitBreakerResult>} */ (runInChild('circuit-breaker.js', 'circuit-breaker-result', { BENCH_ROUNDS: String(settings.rounds) }));
 }
 
 /**
@@ -538,19 +523,7 @@ async function runCircuitBreakerSuite(settings) {
  * @returns {Promise<import('./auth-verify.js').AuthVerifyResult>}
  */
 async function runAuthVerifySuite(settings) {
-  const child = fork(fileURLToPath(new URL('./auth-verify.js', import.meta.url)), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, BENCH_ROUNDS: String(settings.rounds), NODE_ENV: 'production' },
-  });
-  /** @type {import('./auth-verify.js').AuthVerifyResult | undefined} */
-  let result;
-  child.on('message', (message) => {
-    const m = /** @type {{ type?: string, result?: import('./auth-verify.js').AuthVerifyResult }} */ (message);
-    if (m.type === 'auth-verify-result') result = m.result;
-  });
-  const [code] = await once(child, 'exit');
-  if (result === undefined) throw new Error(`auth-verify benchmark exited with code ${code} and no result`);
-  return result;
+  return /** @type {Promise<import('./auth-verify.js').AuthVerifyResult>} */ (runInChild('auth-verify.js', 'auth-verify-result', { BENCH_ROUNDS: String(settings.rounds) }));
 }
 
 function gitCommit() {

@@ -4,27 +4,16 @@
  * scripts run on whichever node owns it. Breakers spread over every node
  * trip together, hand their trials to one instance and close for both.
  */
-import { CircuitBreaker, type CircuitState, RedisCircuitState } from '@ward/circuit-breaker';
+import { CircuitBreaker, RedisCircuitState } from '@ward/circuit-breaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCluster, startTestCluster } from '../setup/redis-cluster.js';
+import { reaches } from './helpers.js';
 
 let cluster: TestCluster;
 beforeAll(async () => {
   cluster = await startTestCluster();
 }, 30_000);
 afterAll(() => cluster.close());
-
-function reaches(breaker: CircuitBreaker, state: CircuitState): Promise<void> {
-  return new Promise((resolve) => {
-    if (breaker.state === state) return resolve();
-    const off = breaker.on('stateChange', (e) => {
-      if (e.to === state) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
 
 describe('RedisCircuitState on Redis Cluster', () => {
   it('breakers on every node: trip together, one instance runs the trials, both close', async () => {

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { privateRedis } from '../auth/outage.js';
 import { cleanups, connect, namer } from '../rate-limit/helpers.js';
+import { reaches } from './helpers.js';
 
 const cleanup = cleanups();
 const name = namer('test-cb');
@@ -38,17 +39,24 @@ function instance(client: Redis, breakerName: string, events: SharedStateEvent[]
   return { shared, breaker };
 }
 
-/** Resolves when the breaker reaches `state`. */
-function reaches(breaker: CircuitBreaker, state: CircuitState): Promise<void> {
-  return new Promise((resolve) => {
-    if (breaker.state === state) return resolve();
-    const off = breaker.on('stateChange', (e) => {
-      if (e.to === state) {
-        off();
-        resolve();
-      }
-    });
-  });
+type Instance = ReturnType<typeof instance>;
+
+/** Two instances of one breaker name; A trips it with two failures, and B has followed. */
+async function trippedFleet(label: string): Promise<{ breakerName: string; a: Instance; b: Instance }> {
+  const breakerName = name(label);
+  const a = instance(redisA, breakerName);
+  const b = instance(redisB, breakerName);
+  await a.breaker.execute(boom).catch(() => undefined);
+  await a.breaker.execute(boom).catch(() => undefined);
+  expect(a.breaker.state).toBe('open');
+  await syncUntil(b.shared, b.breaker, 'open');
+  return { breakerName, a, b };
+}
+
+/** Both timers end the period and race for the lease: resolves with the one that won and the other. */
+async function trialRace(a: Instance, b: Instance): Promise<[winner: Instance, loser: Instance]> {
+  await Promise.race([reaches(a.breaker, 'half-open'), reaches(b.breaker, 'half-open')]);
+  return a.breaker.state === 'half-open' ? [a, b] : [b, a];
 }
 
 /** Syncs `shared` until `breaker` reaches `state` (the other instance's write may still be in flight). */
@@ -59,14 +67,7 @@ async function syncUntil(shared: RedisCircuitState, breaker: CircuitBreaker, sta
 
 describe('RedisCircuitState', () => {
   it('one instance trips: the other opens too, with the remaining time, and refuses without calling', async () => {
-    const breakerName = name('trip');
-    const a = instance(redisA, breakerName);
-    const b = instance(redisB, breakerName);
-    await a.breaker.execute(boom).catch(() => undefined);
-    await a.breaker.execute(boom).catch(() => undefined);
-    expect(a.breaker.state).toBe('open');
-    expect(b.breaker.state).toBe('closed');
-    await syncUntil(b.shared, b.breaker, 'open');
+    const { breakerName, b } = await trippedFleet('trip');
     const refused = await b.breaker.execute(ok).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'CIRCUIT_OPEN', state: 'open' });
     expect((refused as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(200);
@@ -76,15 +77,8 @@ describe('RedisCircuitState', () => {
   });
 
   it('when the period ends only one instance runs the trials; its passing trial closes the circuit for both', async () => {
-    const breakerName = name('trials');
-    const a = instance(redisA, breakerName);
-    const b = instance(redisB, breakerName);
-    await a.breaker.execute(boom).catch(() => undefined);
-    await a.breaker.execute(boom).catch(() => undefined);
-    await syncUntil(b.shared, b.breaker, 'open');
-    // Both timers end the period and race for the lease: exactly one wins it.
-    await Promise.race([reaches(a.breaker, 'half-open'), reaches(b.breaker, 'half-open')]);
-    const [winner, loser] = a.breaker.state === 'half-open' ? [a, b] : [b, a];
+    const { breakerName, a, b } = await trippedFleet('trials');
+    const [winner, loser] = await trialRace(a, b);
     expect(loser.breaker.state).toBe('open');
     await expect(loser.breaker.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
     await expect(winner.breaker.execute(ok)).resolves.toBe('ok');
@@ -95,14 +89,8 @@ describe('RedisCircuitState', () => {
   });
 
   it('a failed trial opens the circuit again for everyone, for a new period', async () => {
-    const breakerName = name('retrip');
-    const a = instance(redisA, breakerName);
-    const b = instance(redisB, breakerName);
-    await a.breaker.execute(boom).catch(() => undefined);
-    await a.breaker.execute(boom).catch(() => undefined);
-    await syncUntil(b.shared, b.breaker, 'open');
-    await Promise.race([reaches(a.breaker, 'half-open'), reaches(b.breaker, 'half-open')]);
-    const [winner, loser] = a.breaker.state === 'half-open' ? [a, b] : [b, a];
+    const { breakerName, a, b } = await trippedFleet('retrip');
+    const [winner, loser] = await trialRace(a, b);
     await winner.breaker.execute(boom).catch(() => undefined);
     expect(winner.breaker.state).toBe('open');
     expect(winner.breaker.snapshot().trips).toBe(2);
