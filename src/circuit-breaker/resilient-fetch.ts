@@ -11,11 +11,13 @@
  * - The breaker counts network errors, timeouts and 5xx as failures; a 429
  *   is ignored (the upstream is protecting itself, not failing).
  * - The request id (and `traceparent`) of the request being served is sent
- *   on, from `@ward/request-id`'s context or `ctx.state.requestId`.
+ *   on, from `@ward/request-id`'s context or `ctx.state.requestId`; each
+ *   try is its own span: the same trace id, a new parent id.
  * - Timeouts run until the response head arrives; the body then streams
  *   under the caller's signal. A discarded response's body is cancelled so
  *   its connection is freed.
  */
+import { randomBytes } from 'node:crypto';
 import type { Context } from '@ward/core';
 import { describeValue } from '@ward/core';
 import { type HotCounter, type MetricsRegistry, hotCounter, wardCounter } from '@ward/metrics';
@@ -172,6 +174,7 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
     const forward = (): void => own.abort(overall.reason);
     overall.addEventListener('abort', forward, { once: true });
     const timer = setTimeout(() => own.abort(timeoutError(`${init.method ?? 'GET'} ${url.origin}: no response head within ${timeoutMs} ms`)), timeoutMs);
+    nextSpan(headers);
     let outcome: CallOutcome<Response>;
     try {
       outcome = { ok: true, value: await doFetch(url, { ...init, headers, signal: own.signal }) };
@@ -192,6 +195,22 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
     if (outcome.ok) return outcome.value;
     throw outcome.error;
   }
+}
+
+const TRACEPARENT = /^([0-9a-f]{2}-[0-9a-f]{32}-)[0-9a-f]{16}(-[0-9a-f]{2})$/;
+
+/**
+ * W3C Trace Context, "Mutating the traceparent field": each try is a span of
+ * its own, so it goes out with the same trace id and a new parent id.
+ */
+function nextSpan(headers: Headers): void {
+  const traceparent = headers.get('traceparent');
+  if (traceparent === null) return;
+  const parts = TRACEPARENT.exec(traceparent);
+  if (parts === null) return;
+  let span = randomBytes(8).toString('hex');
+  while (span === '0000000000000000') span = randomBytes(8).toString('hex');
+  headers.set('traceparent', `${parts[1]}${span}${parts[2]}`);
 }
 
 function judged(classify: (outcome: CallOutcome<Response>) => 'failure' | 'success' | 'ignore', outcome: CallOutcome<Response>): 'failure' | 'success' | 'ignore' {

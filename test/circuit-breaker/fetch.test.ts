@@ -179,6 +179,19 @@ describe('timeouts and cancellation', () => {
     expect(up.seen.map((r) => r.headers['x-request-id'])).toEqual(['req-42', 'req-42']);
     expect(up.seen[0]!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
   });
+
+  it('every try carries the same trace id with a new parent id, and the same Idempotency-Key', async () => {
+    const up = await upstream(['503', '503']);
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const res = await client()(up.url, { method: 'POST', headers: { traceparent, 'idempotency-key': 'pay-7' } });
+    expect(res.status).toBe(200);
+    const seen = up.seen.map((r) => String(r.headers.traceparent).split('-'));
+    expect(seen.map((p) => p[1])).toEqual(Array(3).fill('0af7651916cd43dd8448eb211c80319c'));
+    expect(new Set(seen.map((p) => p[2])).size).toBe(3);
+    expect(seen.map((p) => p[2])).not.toContain('b7ad6b7169203331');
+    expect(seen.map((p) => p[3])).toEqual(['01', '01', '01']);
+    expect(up.seen.map((r) => r.headers['idempotency-key'])).toEqual(['pay-7', 'pay-7', 'pay-7']);
+  });
 });
 
 describe('the breaker per origin', () => {
