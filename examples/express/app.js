@@ -36,6 +36,7 @@ import { validate } from '../server/users/validate.js';
  * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
  * @property {import('../server/auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`.
  * @property {import('@ward/cache').CacheStore} [cacheStore] where `GET /api/v1/users` answers are cached. Default: memory.
+ * @property {import('@ward/circuit-breaker').SharedCircuitState} [circuitState] where the outbound breakers share their verdicts (Redis). Default: none.
  * @property {string} [upstreamUrl] the rates service `GET /api/v1/external` calls. Default: none (no such route).
  */
 
@@ -63,7 +64,7 @@ export function createExpressApp(options = {}) {
 
   // Outbound calls (server/external/external.js), public like /health: before the API's guard.
   if (options.upstreamUrl !== undefined) {
-    const external = createExternalRoutes({ upstreamUrl: options.upstreamUrl, registry });
+    const external = createExternalRoutes({ upstreamUrl: options.upstreamUrl, registry, circuitState: options.circuitState });
     app.get(EXTERNAL_PATH, ward([external.rates]));
     app.get(CIRCUITS_PATH, ward([external.circuits]));
   }

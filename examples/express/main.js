@@ -11,7 +11,7 @@ import { createExpressApp } from './app.js';
 
 const env = readEnv(process.env, 3001);
 const services = await createServices(env);
-const app = createExpressApp({ corsOrigins: env.corsOrigins, timeoutMs: env.timeoutMs, rateLimitStore: services.rateLimitStore, cacheStore: services.cacheStore, store: services.store, auth: services.auth, upstreamUrl: services.upstreamUrl });
+const app = createExpressApp({ corsOrigins: env.corsOrigins, timeoutMs: env.timeoutMs, rateLimitStore: services.rateLimitStore, cacheStore: services.cacheStore, store: services.store, auth: services.auth, upstreamUrl: services.upstreamUrl, circuitState: services.circuitState });
 const server = app.listen(env.port, env.host);
 await once(server, 'listening');
 const address = server.address();

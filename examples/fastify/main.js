@@ -10,7 +10,7 @@ import { createFastifyApp } from './app.js';
 
 const env = readEnv(process.env, 3002);
 const services = await createServices(env);
-const app = await createFastifyApp({ corsOrigins: env.corsOrigins, timeoutMs: env.timeoutMs, rateLimitStore: services.rateLimitStore, cacheStore: services.cacheStore, store: services.store, auth: services.auth, upstreamUrl: services.upstreamUrl });
+const app = await createFastifyApp({ corsOrigins: env.corsOrigins, timeoutMs: env.timeoutMs, rateLimitStore: services.rateLimitStore, cacheStore: services.cacheStore, store: services.store, auth: services.auth, upstreamUrl: services.upstreamUrl, circuitState: services.circuitState });
 const url = await app.listen({ port: env.port, host: env.host });
 // app.close() stops accepting and waits for requests in flight (Fastify's own graceful close).
 shutdownOnSignals('fastify example', () => app.close().then(services.close));

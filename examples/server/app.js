@@ -36,6 +36,7 @@ export const MAX_BODY_BYTES = 100 * 1024;
  * @property {import('./auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`
  *   with a random signing secret.
  * @property {import('@ward/cache').CacheStore} [cacheStore] where `GET /api/v1/users` answers are cached. Default: memory.
+ * @property {import('@ward/circuit-breaker').SharedCircuitState} [circuitState] where the outbound breakers share their verdicts (Redis). Default: none.
  * @property {string} [upstreamUrl] the rates service `GET /api/v1/external` calls (main.js starts a flaky local one).
  *   Default: none, and neither that route nor `GET /api/v1/health/circuits` exists.
  */
@@ -70,7 +71,7 @@ export function createApp(options = {}) {
 
   // Outbound calls through resilientFetch (timeouts, retries, a breaker per host), and the breakers' states.
   if (options.upstreamUrl !== undefined) {
-    const external = createExternalRoutes({ upstreamUrl: options.upstreamUrl, registry });
+    const external = createExternalRoutes({ upstreamUrl: options.upstreamUrl, registry, circuitState: options.circuitState });
     engine.get(EXTERNAL_PATH, external.rates);
     engine.get(CIRCUITS_PATH, external.circuits);
   }

@@ -12,7 +12,7 @@ import { shutdownOnSignals } from './signals.js';
 
 const env = readEnv(process.env, 3000);
 const services = await createServices(env);
-const app = createApp({ corsOrigins: env.corsOrigins, timeoutMs: env.timeoutMs, rateLimitStore: services.rateLimitStore, cacheStore: services.cacheStore, store: services.store, auth: services.auth, upstreamUrl: services.upstreamUrl });
+const app = createApp({ corsOrigins: env.corsOrigins, timeoutMs: env.timeoutMs, rateLimitStore: services.rateLimitStore, cacheStore: services.cacheStore, store: services.store, auth: services.auth, upstreamUrl: services.upstreamUrl, circuitState: services.circuitState });
 const server = await app.listen({ port: env.port, host: env.host });
 // Requests in flight finish; new connections are refused; after 10 s the rest are cut.
 shutdownOnSignals('ward example', () => server.shutdown({ timeoutMs: 10_000 }).then(services.close));

@@ -2,13 +2,15 @@
  * What main.js (and the Express and Fastify mains) start before the app:
  * the user store, the account service and where the shared state lives —
  * rate-limit buckets, refresh-token families, revoked access tokens and
- * cached responses in memory, or all four in Redis on one ioredis client
+ * cached responses in memory, or all four (and the outbound breakers'
+ * verdicts) in Redis on one ioredis client
  * when REDIS_URL is set. An `admin` account is created when ADMIN_EMAIL is set,
  * and a flaky local rates service is started unless UPSTREAM_URL is set.
  */
 import { randomBytes } from 'node:crypto';
 import { MemoryRefreshStore, MemoryRevocationStore, RedisRefreshStore, RedisRevocationStore } from '@ward/auth';
 import { MemoryCacheStore, RedisCacheStore } from '@ward/cache';
+import { RedisCircuitState } from '@ward/circuit-breaker';
 import { MemoryStore, RedisStore } from '@ward/rate-limit';
 import { createExampleAuth } from './auth/service.js';
 import { startFlakyUpstream } from './external/upstream.js';
@@ -22,7 +24,7 @@ export async function createServices(env) {
   /** @type {string[]} */
   const notes = [];
   let close = async () => undefined;
-  /** @type {{ rateLimitStore: import('@ward/rate-limit').RateLimitStore, refreshStore: import('@ward/auth').RefreshStore, revocation: import('@ward/auth').RevocationStore, cacheStore: import('@ward/cache').CacheStore }} */
+  /** @type {{ rateLimitStore: import('@ward/rate-limit').RateLimitStore, refreshStore: import('@ward/auth').RefreshStore, revocation: import('@ward/auth').RevocationStore, cacheStore: import('@ward/cache').CacheStore, circuitState?: RedisCircuitState }} */
   let stores = { rateLimitStore: new MemoryStore(), refreshStore: new MemoryRefreshStore(), revocation: new MemoryRevocationStore(), cacheStore: new MemoryCacheStore({ maxSizeBytes: 16 * 1024 * 1024 }) };
   if (env.store.kind === 'redis') {
     const { Redis } = await import('ioredis');
@@ -31,8 +33,11 @@ export async function createServices(env) {
     // 503; revocation: 503, fail closed; the response cache: bypassed).
     const client = new Redis(env.store.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     client.on('error', () => undefined); // reported once per episode by the stores, not per reconnect attempt
-    stores = { rateLimitStore: new RedisStore({ client }), refreshStore: new RedisRefreshStore({ client }), revocation: new RedisRevocationStore({ client }), cacheStore: new RedisCacheStore({ client }) };
+    // The breakers of outbound calls trip together across instances (their verdicts in Redis).
+    const circuitState = new RedisCircuitState({ client });
+    stores = { rateLimitStore: new RedisStore({ client }), refreshStore: new RedisRefreshStore({ client }), revocation: new RedisRevocationStore({ client }), cacheStore: new RedisCacheStore({ client }), circuitState };
     close = async () => {
+      circuitState.close();
       client.disconnect();
     };
   }
@@ -53,5 +58,5 @@ export async function createServices(env) {
       await Promise.all([closeStores(), upstream.close()]);
     };
   }
-  return { store, auth, rateLimitStore: stores.rateLimitStore, cacheStore: stores.cacheStore, upstreamUrl, notes, close };
+  return { store, auth, rateLimitStore: stores.rateLimitStore, cacheStore: stores.cacheStore, circuitState: stores.circuitState, upstreamUrl, notes, close };
 }

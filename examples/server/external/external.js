@@ -20,12 +20,13 @@ export const EXTERNAL_PATH = '/api/v1/external';
 export const CIRCUITS_PATH = '/api/v1/health/circuits';
 
 /**
- * @param {{ upstreamUrl: string, registry?: import('@ward/metrics').MetricsRegistry }} options
+ * @param {{ upstreamUrl: string, registry?: import('@ward/metrics').MetricsRegistry, circuitState?: import('@ward/circuit-breaker').SharedCircuitState }} options
+ *   `circuitState`: share the breakers' verdicts with other instances (Redis); default: this process's own.
  * @returns {ExternalRoutes}
  */
-export function createExternalRoutes({ upstreamUrl, registry }) {
+export function createExternalRoutes({ upstreamUrl, registry, circuitState }) {
   // Opens when 60 % of the last 20 tries failed (a half-failing upstream is absorbed by the retries); trials after 5 s.
-  const breakers = createBreakerRegistry({ defaults: { window: 'count', windowSize: 20, minimumCalls: 10, failureRateThreshold: 60, openDurationMs: 5_000, openDurationMultiplier: 2, maxOpenDurationMs: 60_000, halfOpenCalls: 3, registry } });
+  const breakers = createBreakerRegistry({ defaults: { window: 'count', windowSize: 20, minimumCalls: 10, failureRateThreshold: 60, openDurationMs: 5_000, openDurationMultiplier: 2, maxOpenDurationMs: 60_000, halfOpenCalls: 3, registry, shared: circuitState } });
   const fetchRates = resilientFetch({
     name: 'rates',
     breaker: breakers,
