@@ -32,7 +32,7 @@
  * - BENCH_ONLY         comma-separated suites: node, express, fastify, engine,
  *                      edge-engine, edge-express, edge-fastify, router,
  *                      rate-limit-express, rate-limit-fastify, rate-limit-store, auth-verify,
- *                      circuit-breaker (default all)
+ *                      circuit-breaker, circuit-breaker-fastify (default all)
  */
 import { execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -197,6 +197,24 @@ const HTTP_SUITES = [
     targetVariants: ['ward'],
     compare: [{ variant: 'ward', against: 'peers', target: null }],
     check: checkNoLimiter,
+  },
+  {
+    id: 'circuit-breaker-fastify',
+    title: 'A route behind a closed circuit breaker on Fastify: circuitBreaker() vs @fastify/circuit-breaker',
+    script: 'circuit-breaker-fastify.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare route' },
+      { name: 'pass', label: 'register(ward([passThrough])) (the adapter alone)' },
+      { name: 'ward', label: 'register(ward([circuitBreaker()]))' },
+      { name: 'peers', label: '@fastify/circuit-breaker preHandler' },
+    ],
+    target: null,
+    compare: [
+      { variant: 'ward', against: 'pass', target: null },
+      { variant: 'ward', against: 'peers', target: null },
+    ],
+    check: checkPayload,
   },
   {
     id: 'rate-limit-fastify',

@@ -184,7 +184,7 @@ export function redactUrl(url) {
  */
 export function describeStore(store) {
   return store.kind === 'redis'
-    ? `store: rate limits, refresh tokens, revocations, cached responses and outbound breakers' verdicts in Redis at ${redactUrl(store.url)} (rate limits fall back locally, the cache steps aside and breakers act alone if it fails); users in memory`
+    ? `store: rate limits, refresh tokens, revocations, cached responses and outbound breaker verdicts in Redis at ${redactUrl(store.url)} (rate limits fall back locally, the cache steps aside and breakers act alone if it fails); users in memory`
     : 'store: rate limits, refresh tokens, revocations, cached responses and users in memory (set REDIS_URL to share them through Redis)';
 }
 

@@ -102,7 +102,8 @@ export function circuitBreaker(options: CircuitBreakerMiddlewareOptions = {}): M
   }
 
   function settle(ctx: Context, permit: CallPermit, error: unknown): void {
-    if (ctx.signal.aborted && error !== undefined) return permit.ignore();
+    // ctx.signal is made on first read (an AbortController and a listener): only read it for a failure.
+    if (error !== undefined && ctx.signal.aborted) return permit.ignore();
     let failed: boolean;
     try {
       failed = isFailure(ctx, error) === true;

@@ -51,7 +51,7 @@ describe('readEnv', () => {
 
   it('says which store is active', () => {
     expect(describeStore({ kind: 'memory' })).toBe('store: rate limits, refresh tokens, revocations, cached responses and users in memory (set REDIS_URL to share them through Redis)');
-    expect(describeStore({ kind: 'redis', url: 'rediss://u:pw@h:6380' })).toBe('store: rate limits, refresh tokens, revocations, cached responses and outbound breakers' verdicts in Redis at rediss://u:***@h:6380 (rate limits fall back locally, the cache steps aside and breakers act alone if it fails); users in memory');
+    expect(describeStore({ kind: 'redis', url: 'rediss://u:pw@h:6380' })).toBe('store: rate limits, refresh tokens, revocations, cached responses and outbound breaker verdicts in Redis at rediss://u:***@h:6380 (rate limits fall back locally, the cache steps aside and breakers act alone if it fails); users in memory');
   });
 
   describe('security: hostile environment values', () => {

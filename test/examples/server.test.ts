@@ -198,7 +198,7 @@ describe('examples/server/main.js', () => {
     const { child, url, output } = await startMain({ REDIS_URL: inject('redisUrl') });
     const redis = new Redis(inject('redisUrl'));
     try {
-      expect(output()).toContain(`store: rate limits, refresh tokens, revocations, cached responses and outbound breakers' verdicts in Redis at ${inject('redisUrl')}`);
+      expect(output()).toContain(`store: rate limits, refresh tokens, revocations, cached responses and outbound breaker verdicts in Redis at ${inject('redisUrl')}`);
       // The client may still be connecting for the very first request (then the local fallback decides): ask until Redis did.
       let res = await request(`${url}/api/v1/users`, { headers: { 'x-request-id': 'redis-1' } });
       for (let i = 0; i < 50 && (await redis.exists('ward:rl:{api:user:test-admin}')) === 0; i++) res = await request(`${url}/api/v1/users`);
@@ -248,7 +248,7 @@ describe('examples/server/main.js', () => {
     const exited = once(child, 'exit');
     child.kill('SIGINT');
     expect((await exited)[0]).toBe(0);
-    expect(output()).toContain('store: rate limits, refresh tokens, revocations, cached responses and outbound breakers' verdicts in Redis at redis://app:***@127.0.0.1:1/0 (rate limits fall back locally, the cache steps aside and breakers act alone if it fails); users in memory');
+    expect(output()).toContain('store: rate limits, refresh tokens, revocations, cached responses and outbound breaker verdicts in Redis at redis://app:***@127.0.0.1:1/0 (rate limits fall back locally, the cache steps aside and breakers act alone if it fails); users in memory');
     expect(output()).not.toContain('s3cret');
   });
 
