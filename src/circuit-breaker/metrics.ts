@@ -9,7 +9,6 @@
  * to prom-client when scraped).
  */
 import { type HotCounter, type MetricsRegistry, hotCounter, resolveRegistry, wardCounter, wardGauge } from '@ward/metrics';
-import type { Gauge } from 'prom-client';
 import type { CircuitState } from './state.js';
 
 export interface BreakerMetrics {
@@ -59,7 +58,7 @@ function makeMetrics(registry: MetricsRegistry, prefix: string | undefined, brea
   const calls = wardCounter(registry, { prefix, name: 'circuit_breaker_calls_total', help: 'Calls through a circuit breaker, by outcome (success, failure, ignored, rejected).', labelNames: ['breaker', 'outcome'] });
   const slow = wardCounter(registry, { prefix, name: 'circuit_breaker_slow_calls_total', help: 'Calls slower than the slow-call threshold, by outcome (success, failure).', labelNames: ['breaker', 'outcome'] });
   const transitions = wardCounter(registry, { prefix, name: 'circuit_breaker_transitions_total', help: 'State changes of a circuit breaker.', labelNames: ['breaker', 'from', 'to'] });
-  const state: Gauge<'breaker' | 'state'> = wardGauge(registry, { prefix, name: 'circuit_breaker_state', help: 'The state of a circuit breaker: 1 for the current state, 0 for the others.', labelNames: ['breaker', 'state'] });
+  const state = wardGauge<'breaker' | 'state'>(registry, { prefix, name: 'circuit_breaker_state', help: 'The state of a circuit breaker: 1 for the current state, 0 for the others.', labelNames: ['breaker', 'state'] });
   const show = (current: CircuitState): void => {
     for (const s of STATES) state.set({ breaker, state: s }, s === current ? 1 : 0);
   };
