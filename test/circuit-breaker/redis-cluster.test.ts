@@ -30,13 +30,16 @@ describe('RedisCircuitState on Redis Cluster', () => {
       const perNode = await Promise.all(cluster.admins.map(async (admin) => (await admin.keys('ward:cb:{cluster-*}')).length));
       expect(perNode.reduce((x, y) => x + y, 0)).toBe(names.length);
       expect(perNode.every((n) => n > 0)).toBe(true);
-      for (const { a, b } of pairs) {
-        await Promise.race([reaches(a, 'half-open'), reaches(b, 'half-open')]);
-        const [winner, loser] = a.state === 'half-open' ? [a, b] : [b, a];
-        expect(loser.state).toBe('open');
-        await winner.execute(() => Promise.resolve('ok'));
-        expect(winner.state).toBe('closed');
-      }
+      // All at once: a lease lasts 1 s, and a winner idle in half-open past it would share its trials.
+      await Promise.all(
+        pairs.map(async ({ a, b }) => {
+          await Promise.race([reaches(a, 'half-open'), reaches(b, 'half-open')]);
+          const [winner, loser] = a.state === 'half-open' ? [a, b] : [b, a];
+          expect(loser.state).toBe('open');
+          await winner.execute(() => Promise.resolve('ok'));
+          expect(winner.state).toBe('closed');
+        }),
+      );
       for (let i = 0; i < 100 && pairs.some(({ a, b }) => a.state !== 'closed' || b.state !== 'closed'); i++) await Promise.all([sharedA.sync(), sharedB.sync()]);
       expect(pairs.flatMap(({ a, b }) => [a.state, b.state])).toEqual(pairs.flatMap(() => ['closed', 'closed']));
     } finally {
