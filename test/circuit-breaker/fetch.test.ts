@@ -21,9 +21,11 @@ type Behaviour = 'ok' | '500' | '503' | '404' | 'retry-after' | 'hang' | 'reset'
 async function upstream(script: Behaviour[] = []) {
   const seen: { method: string; headers: IncomingMessage['headers']; closedEarly?: boolean }[] = [];
   const closed = deferred<void>();
+  const requested = deferred<void>();
   const server = await listen((req: IncomingMessage, res: ServerResponse) => {
     const entry = { method: req.method!, headers: req.headers, closedEarly: false };
     seen.push(entry);
+    requested.resolve();
     const behaviour = script.shift() ?? 'ok';
     res.on('close', () => {
       if (!res.writableFinished) {
@@ -43,7 +45,7 @@ async function upstream(script: Behaviour[] = []) {
     res.end(JSON.stringify({ status, n: seen.length }));
   });
   servers.push(server);
-  return { ...server, seen, closed: closed.promise };
+  return { ...server, seen, closed: closed.promise, requested: requested.promise };
 }
 
 const servers: TestServer[] = [];
@@ -148,7 +150,7 @@ describe('timeouts and cancellation', () => {
     const up = await upstream(['hang', 'hang']);
     const controller = new AbortController();
     const call = client()(up.url, { signal: controller.signal }).catch((e: unknown) => e);
-    while (up.seen.length === 0) await new Promise((r) => setImmediate(r));
+    await up.requested;
     controller.abort();
     expect(await call).toMatchObject({ name: 'AbortError' });
     await up.closed;
