@@ -169,6 +169,8 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
    * breaker (refused: a BrokenCircuitError, which retry() never retries).
    */
   async function tryOnce(url: URL, init: RequestInit, headers: Headers, overall: AbortSignal, breaker: CircuitBreaker | undefined): Promise<Response> {
+    // An abort listener added to a signal already aborted never fires: check first.
+    if (overall.aborted) throw overall.reason;
     const permit = breaker?.permit();
     const own = new AbortController();
     const forward = (): void => own.abort(overall.reason);
