@@ -5,7 +5,7 @@
  * (token service, stores) report, with a stable `code` and a brand guard
  * that survives duplicate package copies.
  */
-import { WardError } from '@ward/core';
+import { WardError, hasBrand } from '@ward/core';
 
 const AUTH_ERROR = Symbol.for('ward.auth-error');
 
@@ -45,5 +45,5 @@ export class AuthError extends WardError {
 
 /** True for an {@link AuthError}, even from another copy of `@ward/auth`. */
 export function isAuthError(value: unknown): value is AuthError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[AUTH_ERROR] === true;
+  return hasBrand(value, AUTH_ERROR);
 }

@@ -4,7 +4,7 @@
  * an invalidation the store could not carry out, and the 504 of a request
  * that asked `only-if-cached` when nothing usable was stored.
  */
-import { HttpError, WardError } from '@ward/core';
+import { HttpError, WardError, hasBrand } from '@ward/core';
 
 const CACHE_ERROR = Symbol.for('ward.cache-error');
 
@@ -26,11 +26,7 @@ export class CacheError extends WardError {
 
 /** True for a {@link CacheError}, from any copy of the package. */
 export function isCacheError(value: unknown): value is CacheError {
-  try {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CACHE_ERROR] === true;
-  } catch {
-    return false;
-  }
+  return hasBrand(value, CACHE_ERROR);
 }
 
 /** RFC 9111 §5.2.1.7: `only-if-cached` and nothing usable stored. */

@@ -173,11 +173,9 @@ export class CircuitBreaker {
     );
   }
 
-  /** The fast path's handlers, bound to the current state (remade on each transition). */
-  #onValue: (value: unknown) => unknown = (value) => value;
-  #onError: (error: unknown) => never = (error) => {
-    throw error;
-  };
+  /** The fast path's handlers, bound to the current state (made by #bindHandlers on each transition). */
+  #onValue!: (value: unknown) => unknown;
+  #onError!: (error: unknown) => never;
 
   #bindHandlers(): void {
     const generation = this.#generation;

@@ -2,7 +2,7 @@
  * The errors of @ward/circuit-breaker, each with a stable code and a brand
  * so `isBrokenCircuitError()` works across copies of the package.
  */
-import { HttpError, WardError } from '@ward/core';
+import { HttpError, WardError, hasBrand } from '@ward/core';
 import type { CircuitState } from './state.js';
 
 const BROKEN = Symbol.for('ward.broken-circuit');
@@ -57,12 +57,4 @@ export function circuitOpenProblem(error: BrokenCircuitError): HttpError {
 /** RFC 9110 §10.2.3 delay-seconds: a whole number, rounded up so a client never comes back early; at least 1. */
 export function retryAfterSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
-}
-
-function hasBrand(value: unknown, brand: symbol): boolean {
-  try {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
-  } catch {
-    return false;
-  }
 }

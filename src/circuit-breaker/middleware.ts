@@ -56,7 +56,7 @@ export function circuitBreaker(options: CircuitBreakerMiddlewareOptions = {}): M
     if (!KNOWN.has(name)) throw new TypeError(`${WHERE}: unknown option "${name}" (known: ${[...KNOWN].join(', ')})`);
   }
   const { breaker: given, key, breakers: givenRegistry, isFailure: givenIsFailure, ...breakerOptions } = options;
-  const breakerGiven = Object.keys(breakerOptions).filter((n) => n !== 'name' || key === undefined);
+  const breakerGiven = Object.keys(breakerOptions);
   if (given !== undefined) {
     if (!(given instanceof CircuitBreaker)) throw new TypeError(`${WHERE}.breaker must be a CircuitBreaker, got ${describeValue(given)}`);
     if (breakerGiven.length > 0 || key !== undefined) throw new TypeError(`${WHERE}: give either breaker or breaker options and key (${[...breakerGiven, ...(key === undefined ? [] : ['key'])].join(', ')}), not both`);

@@ -18,8 +18,7 @@
  * unreachable each breaker acts alone, as it would without sharing, and the
  * episode is reported once.
  */
-import { randomBytes } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type ConnectableClient, type ScriptingClient, describeValue, ensureReady, runScript, storeClient, withDeadline } from '@ward/core';
 import type { SharedBreakerHandle, SharedBreakerLink, SharedCircuitState } from './shared-state.js';

@@ -18,13 +18,11 @@
  *   its connection is freed.
  */
 import { randomBytes } from 'node:crypto';
-import type { Context } from '@ward/core';
-import { describeValue } from '@ward/core';
+import { type Context, describeValue } from '@ward/core';
 import { type HotCounter, type MetricsRegistry, hotCounter, wardCounter } from '@ward/metrics';
 import { propagationHeaders } from '@ward/request-id';
 import { CircuitBreaker } from './breaker.js';
-import type { CallOutcome, CircuitBreakerOptions } from './options.js';
-import { integer } from './options.js';
+import { type CallOutcome, type CircuitBreakerOptions, integer } from './options.js';
 import { type BreakerRegistry, createBreakerRegistry } from './registry.js';
 import { type GiveUpReason, type RetryOptions, retryPolicy } from './retry.js';
 import { parseRetryAfter } from './retry-after.js';

@@ -148,7 +148,13 @@ export function conventionalStatus(error: unknown): number | undefined {
 }
 
 /** Never throws: a thrown value may be a Proxy or an object with throwing getters. */
-function hasBrand(value: unknown, brand: symbol): boolean {
+/**
+ * True when `value` carries `brand` (a `Symbol.for` key set to `true`): the
+ * type guard every ward package's errors use, so it works across duplicate
+ * package copies where `instanceof` does not. A value whose reads throw (a
+ * hostile Proxy) is not branded.
+ */
+export function hasBrand(value: unknown, brand: symbol): boolean {
   if (typeof value !== 'object' || value === null) return false;
   try {
     return (value as Record<symbol, unknown>)[brand] === true;

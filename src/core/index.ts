@@ -22,6 +22,7 @@ export {
   ClientClosedError,
   HttpError,
   conventionalStatus,
+  hasBrand,
   inspectableError,
   isHttpError,
   isWardError,

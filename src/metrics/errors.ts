@@ -3,7 +3,7 @@
  * registry by a metric of another shape. A programmer error, thrown at
  * configuration time, never on a request.
  */
-import { WardError } from '@ward/core';
+import { WardError, hasBrand } from '@ward/core';
 
 const METRIC_CONFLICT = Symbol.for('ward.metric-conflict');
 
@@ -55,7 +55,7 @@ export class MetricConflictError extends WardError {
  * try { setUp(); } catch (e) { if (isMetricConflictError(e)) console.error(e.metricName, e.existing, e.requested); }
  */
 export function isMetricConflictError(value: unknown): value is MetricConflictError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[METRIC_CONFLICT] === true;
+  return hasBrand(value, METRIC_CONFLICT);
 }
 
 function shapeText(shape: MetricShape): string {

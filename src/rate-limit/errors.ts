@@ -4,7 +4,7 @@
  * "the store failed" can never be confused (rate-limiter-flexible's trap:
  * one rejection type for both).
  */
-import { WardError } from '@ward/core';
+import { WardError, hasBrand } from '@ward/core';
 
 const STORE_ERROR = Symbol.for('ward.rate-limit.store-error');
 
@@ -38,5 +38,5 @@ export class StoreTimeoutError extends WardError {
 
 /** True for a {@link StoreUnavailableError} or {@link StoreTimeoutError}, from any copy of this package. */
 export function isStoreError(value: unknown): value is StoreUnavailableError | StoreTimeoutError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[STORE_ERROR] === true;
+  return hasBrand(value, STORE_ERROR);
 }
