@@ -65,11 +65,10 @@ export interface ScriptingClient {
  * when the server does not know it (`NOSCRIPT`: a restart, a failover,
  * SCRIPT FLUSH), so no call fails for that and no script is loaded ahead.
  */
-export async function runScript(client: ScriptingClient, sha: string, source: string, numKeys: number, ...args: (string | number | Buffer)[]): Promise<unknown> {
-  try {
-    return await client.evalsha(sha, numKeys, ...args);
-  } catch (error) {
+export function runScript(client: ScriptingClient, sha: string, source: string, numKeys: number, ...args: (string | number | Buffer)[]): Promise<unknown> {
+  // A plain promise chain rather than an async function: one promise less on every call of a hot path.
+  return client.evalsha(sha, numKeys, ...args).then(undefined, (error: unknown) => {
     if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
     return client.eval(source, numKeys, ...args);
-  }
+  });
 }

@@ -6,13 +6,19 @@
  * A server that does not know the script yet (a restart, a failover:
  * `NOSCRIPT`) gets it with EVAL on that same call.
  *
+ * The script is generated for the limiter's policies (redis-script.ts),
+ * their numbers written in as constants: one script per distinct set of
+ * policies, up to `maxInlineScripts`; past that, one script per shape with
+ * the numbers as arguments, so a process that makes limiters on the fly
+ * never fills Redis's script cache.
+ *
  * The store itself never waits for a client that is not connected: when the
  * client is not `ready` the call fails at once (ioredis's offline queue would
  * otherwise hold it until reconnection). Timeouts, fallbacks and the
  * breaker around the store are the limiter's (guard.ts).
  */
-import { type CompiledPolicies, keepMs, stateLength } from './policy.js';
-import { TOKEN_BUCKET_LUA, TOKEN_BUCKET_SHA } from './redis-script.js';
+import { type CompiledPolicies, stateLength } from './policy.js';
+import { type TokenBucketScript, tokenBucketScript } from './redis-script.js';
 import type { RateLimitStore, StoreDecision } from './store.js';
 import type { BucketState } from './token-bucket.js';
 import { StoreUnavailableError } from './errors.js';
@@ -42,14 +48,26 @@ export interface RedisStoreOptions {
    * Inject only for tests that script time.
    */
   now?: () => number;
+  /**
+   * Distinct sets of policies whose script has their numbers written in
+   * (fastest, one script each in Redis's script cache); the others share a
+   * script per shape and pass their numbers as arguments. An integer from 0
+   * (numbers always as arguments) to 10 000. Default: 64.
+   */
+  maxInlineScripts?: number;
 }
+
+const DEFAULT_MAX_INLINE_SCRIPTS = 64;
 
 export class RedisStore implements RateLimitStore {
   readonly kind = 'redis';
   readonly #client: RedisScriptClient;
   readonly #now: (() => number) | undefined;
-  /** The constant tail of ARGV per policy list (keep ms, then 4 numbers a policy). */
-  readonly #argv = new WeakMap<CompiledPolicies, (string | number)[]>();
+  readonly #maxInline: number;
+  /** The script of each policy list this store has decided for. */
+  readonly #scripts = new WeakMap<CompiledPolicies, TokenBucketScript>();
+  /** Inlined scripts made so far, by source (equal policy lists share one). */
+  readonly #inlined = new Map<string, TokenBucketScript>();
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('RedisStore needs { client: an ioredis Redis or Cluster instance }');
@@ -58,37 +76,49 @@ export class RedisStore implements RateLimitStore {
       throw new TypeError('RedisStore client must be an ioredis Redis or Cluster instance (with evalsha and eval)');
     }
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('RedisStore now must be a function returning milliseconds');
+    const maxInline = options.maxInlineScripts ?? DEFAULT_MAX_INLINE_SCRIPTS;
+    if (!Number.isInteger(maxInline) || maxInline < 0 || maxInline > 10_000) {
+      throw new RangeError(`RedisStore maxInlineScripts must be an integer from 0 to 10000, got ${String(maxInline)}`);
+    }
     this.#client = client;
     this.#now = options.now;
+    this.#maxInline = maxInline;
   }
 
-  async consume(key: string, policies: CompiledPolicies, cost: number): Promise<StoreDecision> {
+  consume(key: string, policies: CompiledPolicies, cost: number): Promise<StoreDecision> {
     const client = this.#client;
     const status = client.status;
     if (status !== undefined && status !== 'ready') {
       // A lazyConnect client waits for a first command that a not-ready store never sends: start it.
       if (status === 'wait' && typeof client.connect === 'function') client.connect().catch(() => undefined);
-      throw new StoreUnavailableError(`the Redis client is ${status}, not ready`);
+      return Promise.reject(new StoreUnavailableError(`the Redis client is ${status}, not ready`));
     }
     const now = this.#now === undefined ? '' : Math.floor(this.#now());
-    const tail = this.#tail(policies);
-    const reply = await runScript(client, TOKEN_BUCKET_SHA, TOKEN_BUCKET_LUA, 1, key, cost, now, ...tail);
-    return decision(reply, stateLength(policies));
+    const script = this.#script(policies);
+    const length = stateLength(policies);
+    return runScript(client, script.sha, script.source, 1, key, cost, now, ...script.tail).then((value) => decision(value, length));
   }
 
   async reset(key: string): Promise<void> {
     await this.#client.del(key);
   }
 
-  #tail(policies: CompiledPolicies): (string | number)[] {
-    let tail = this.#argv.get(policies);
-    if (tail === undefined) {
-      const penalty = policies.penalty;
-      tail = [keepMs(policies), penalty?.after ?? 0, penalty?.blockMs ?? 0];
-      for (const p of policies) tail.push(p.unitsPerToken, p.unitsPerMs, p.capacityUnits, p.fullRefillMs);
-      this.#argv.set(policies, tail);
+  #script(policies: CompiledPolicies): TokenBucketScript {
+    let script = this.#scripts.get(policies);
+    if (script === undefined) {
+      const inline = tokenBucketScript(policies, true);
+      script = this.#inlined.get(inline.source);
+      if (script === undefined) {
+        if (this.#inlined.size < this.#maxInline) {
+          script = inline;
+          this.#inlined.set(inline.source, inline);
+        } else {
+          script = tokenBucketScript(policies, false);
+        }
+      }
+      this.#scripts.set(policies, script);
     }
-    return tail;
+    return script;
   }
 }
 

@@ -55,9 +55,14 @@ function redisLimiter(options: {
   now?: () => number;
   keyPrefix?: string;
   penalty?: RateLimitPenalty;
+  maxInlineScripts?: number;
 }): { limiter: RateLimiter; events: StoreEvent[] } {
   const events: StoreEvent[] = [];
-  const storeOptions = options.now === undefined ? { client: options.client ?? redis } : { client: options.client ?? redis, now: options.now };
+  const storeOptions = {
+    client: options.client ?? redis,
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.maxInlineScripts === undefined ? {} : { maxInlineScripts: options.maxInlineScripts }),
+  };
   const limiter = createRateLimiter({
     name: options.name,
     policies: options.policies,
@@ -81,12 +86,22 @@ function summary(decision: RateLimitDecision): Pick<RateLimitDecision, 'outcome'
   return { outcome, allowed, remaining, resetMs, retryAfterMs, violated };
 }
 
+/**
+ * The two forms of the generated script (redis-script.ts): the policies'
+ * numbers written in (the default), or passed as arguments (what a store
+ * falls back to past `maxInlineScripts`).
+ */
+const SCRIPT_FORMS: [form: string, maxInlineScripts: number | undefined][] = [
+  ['numbers inlined', undefined],
+  ['numbers as arguments', 0],
+];
+
 /** A MemoryStore limiter and a RedisStore limiter on one injected clock and one name. */
-function twins(policies: readonly RateLimitPolicy[], clock: () => number, penalty?: RateLimitPenalty) {
+function twins(policies: readonly RateLimitPolicy[], clock: () => number, penalty?: RateLimitPenalty, maxInlineScripts?: number) {
   const name = uniqueName('eq');
   const memoryStore = new MemoryStore({ now: clock });
   const memory = createRateLimiter({ name, policies, ...(penalty === undefined ? {} : { penalty }), store: memoryStore, now: clock, registry: new Registry() });
-  const { limiter: remote, events } = redisLimiter({ name, policies, now: clock, ...(penalty === undefined ? {} : { penalty }) });
+  const { limiter: remote, events } = redisLimiter({ name, policies, now: clock, maxInlineScripts, ...(penalty === undefined ? {} : { penalty }) });
   /** Runs one decision through both and checks they agree, decision and stored state. */
   async function step(key: string, cost: number): Promise<RateLimitDecision> {
     const fromMemory = await memory.consume(key, cost);
@@ -102,11 +117,11 @@ function twins(policies: readonly RateLimitPolicy[], clock: () => number, penalt
   return { name, memory, remote, events, step };
 }
 
-describe('RedisStore decides exactly as MemoryStore', () => {
+describe.each(SCRIPT_FORMS)('RedisStore decides exactly as MemoryStore (%s)', (_form, maxInlineScripts) => {
   it('a scripted sequence: costs 0, 1, >1, > burst; two policies; partial refills, exact-ms edges, a clock going backwards', async () => {
     const T0 = 1_700_000_000_000;
     let t = T0;
-    const { name, remote, memory, events, step } = twins(BURST_AND_HOUR, () => t);
+    const { name, remote, memory, events, step } = twins(BURST_AND_HOUR, () => t, undefined, maxInlineScripts);
     // Units (policy.ts): burst — a token is 1 000 units, +10 a ms, capacity 10 000;
     // hour — a token is 3 600 000 units, +100 a ms, capacity 360 000 000.
     type Expected = ReturnType<typeof summary>;
@@ -161,7 +176,7 @@ describe('RedisStore decides exactly as MemoryStore', () => {
       { name: 'huge', limit: 1_000_000, windowMs: 9_000_000_000, burst: 1_000_000 },
     ];
     let t = 1_600_000_000_000;
-    const { remote, memory, events, step } = twins(policies, () => t);
+    const { remote, memory, events, step } = twins(policies, () => t, undefined, maxInlineScripts);
     const random = seededRandom(0x2f6b_1a3d);
     const steps = [-2_000, -1, 0, 0, 0, 1, 1, 7, 99, 100, 333, 334, 1_000, 1_999, 3_001, 61_000];
     const costs = [0, 1, 1, 1, 1, 2, 3, 5, 6, 30, 31, 999_999];
@@ -183,10 +198,10 @@ describe('RedisStore decides exactly as MemoryStore', () => {
   });
 });
 
-describe('the penalty box, in both stores alike', () => {
+describe.each(SCRIPT_FORMS)('the penalty box, in both stores alike (%s)', (_form, maxInlineScripts) => {
   it('after 3 refusals in a row a key is blocked for 5 s whatever its buckets hold; an allowed request clears the strikes; peeks change nothing', async () => {
     let t = 1_700_000_000_000;
-    const { step } = twins([{ name: 'p', limit: 2, windowMs: 1_000 }], () => t, { after: 3, blockMs: 5_000 });
+    const { step } = twins([{ name: 'p', limit: 2, windowMs: 1_000 }], () => t, { after: 3, blockMs: 5_000 }, maxInlineScripts);
     expect(summary(await step('k', 2)).outcome).toBe('allowed');
     // Two refusals, then a token comes back and an allowed request clears them.
     expect(summary(await step('k', 1)).outcome).toBe('limited');
@@ -210,7 +225,7 @@ describe('the penalty box, in both stores alike', () => {
 
   it('a pseudo-random sequence with a penalty goes through every outcome, identically', async () => {
     let t = 1_650_000_000_000;
-    const { step } = twins([{ name: 'sec', limit: 3, windowMs: 1_000, burst: 4 }, { name: 'min', limit: 30, windowMs: 60_000 }], () => t, { after: 2, blockMs: 2_500 });
+    const { step } = twins([{ name: 'sec', limit: 3, windowMs: 1_000, burst: 4 }, { name: 'min', limit: 30, windowMs: 60_000 }], () => t, { after: 2, blockMs: 2_500 }, maxInlineScripts);
     const random = seededRandom(0x1234_5678);
     const steps = [-500, 0, 0, 1, 50, 333, 1_000, 2_499, 2_500, 10_000];
     const costs = [0, 1, 1, 1, 2, 4, 5];
@@ -311,11 +326,12 @@ describe('the key', () => {
     }
   });
 
-  it('holds "at level…" as plain integers, exact near 2^53 (never 9e+15)', async () => {
+  it.each(SCRIPT_FORMS)('holds "at level…" as plain integers, exact near 2^53 (never 9e+15) (%s)', async (_form, maxInlineScripts) => {
     const name = uniqueName('value');
     const t = 1_700_000_000_123;
     const { limiter } = redisLimiter({
       name,
+      maxInlineScripts,
       policies: [...BURST_AND_HOUR, { name: 'huge', limit: 1_000_000, windowMs: 9_000_000_000, burst: 1_000_000 }],
       now: () => t,
     });
@@ -326,18 +342,21 @@ describe('the key', () => {
     expect(decision.policies.map((p) => p.remaining)).toEqual([7, 97, 999_997]);
   });
 
-  it('a value written for other policies, or not ours, counts as full buckets', async () => {
+  it.each(SCRIPT_FORMS)('a value written for other policies, or not ours, counts as full buckets (%s)', async (_form, maxInlineScripts) => {
     const name = uniqueName('foreign');
     const t = 5_000_000;
-    const two = redisLimiter({ name, policies: BURST_AND_HOUR, now: () => t }).limiter;
+    const two = redisLimiter({ name, policies: BURST_AND_HOUR, now: () => t, maxInlineScripts }).limiter;
     expect((await two.consume('k', 10)).remaining).toBe(0);
     // Same name, one policy now (a redeploy): the 2-policy state is not read as a 1-policy one.
-    const one = redisLimiter({ name, policies: [{ name: 'burst', limit: 10, windowMs: 1_000 }], now: () => t }).limiter;
+    const one = redisLimiter({ name, policies: [{ name: 'burst', limit: 10, windowMs: 1_000 }], now: () => t, maxInlineScripts }).limiter;
     expect((await one.consume('k')).remaining).toBe(9);
     expect(await redis.get(redisKey(name, 'k'))).toBe(`${t} 9000`);
-    await redis.set(redisKey(name, 'k'), 'not a bucket');
-    expect((await one.consume('k')).remaining).toBe(9);
-    expect(await redis.get(redisKey(name, 'k'))).toBe(`${t} 9000`);
+    // Not ours, an extra field, an empty one, a field that is not a number: each reads as full buckets.
+    for (const foreign of ['not a bucket', `${t} 9000 1`, `${t}  9000`, `${t} 9x00`, `${t} `, '']) {
+      await redis.set(redisKey(name, 'k'), foreign);
+      expect((await one.consume('k')).remaining, JSON.stringify(foreign)).toBe(9);
+      expect(await redis.get(redisKey(name, 'k'))).toBe(`${t} 9000`);
+    }
   });
 });
 
@@ -384,6 +403,44 @@ describe('NOSCRIPT (a server that lost its script cache)', () => {
     expect(decisions.map((d) => d.remaining).sort((a, b) => b - a)).toEqual(Array.from({ length: 20 }, (_, i) => 95 - i));
     expect(await calls()).toEqual([24, 22]);
     expect(events).toEqual([]);
+  });
+});
+
+describe('the script cache', () => {
+  let server: PrivateRedis;
+  let client: Redis;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    client = await connect(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  });
+  afterAll(async () => {
+    client.disconnect();
+    await server.close();
+  });
+
+  async function cachedScripts(): Promise<number> {
+    return Number(/^number_of_cached_scripts:(\d+)/m.exec(await client.info('memory'))![1]);
+  }
+
+  it('one inlined script per distinct set of policies up to maxInlineScripts, then one per shape with the numbers as arguments', async () => {
+    await client.script('FLUSH');
+    const store = new RedisStore({ client, maxInlineScripts: 2, now: () => 1_000 });
+    const limiter = (limit: number, penalty?: RateLimitPenalty) =>
+      createRateLimiter({ name: uniqueName('cache'), policies: [{ name: 'p', limit, windowMs: 1_000 }], ...(penalty === undefined ? {} : { penalty }), store, failureMode: 'closed', now: () => 1_000, registry: new Registry() });
+    // Two sets inlined (a second limiter with the same numbers shares the first's script).
+    for (const l of [limiter(5), limiter(5), limiter(6)]) expect((await l.consume('k')).remaining).toBe(l.policies[0]!.limit - 1);
+    expect(await cachedScripts()).toBe(2);
+    // Past the bound: limits 7, 8, 9 share one script of their shape; a penalty is another shape.
+    for (const l of [limiter(7), limiter(8), limiter(9)]) expect((await l.consume('k')).remaining).toBe(l.policies[0]!.limit - 1);
+    expect(await cachedScripts()).toBe(3);
+    expect((await limiter(10, { after: 1, blockMs: 1_000 }).consume('k')).remaining).toBe(9);
+    expect(await cachedScripts()).toBe(4);
+  });
+
+  it('maxInlineScripts is an integer from 0 to 10 000', () => {
+    for (const bad of [-1, 1.5, 10_001, Number.NaN, '3']) {
+      expect(() => new RedisStore({ client, maxInlineScripts: bad as number })).toThrow(/maxInlineScripts must be an integer from 0 to 10000/);
+    }
   });
 });
 
