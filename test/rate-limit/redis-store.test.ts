@@ -367,7 +367,7 @@ async function commandCalls(client: Redis, command: string): Promise<number> {
   return match === null ? 0 : Number(match[1]);
 }
 
-describe('NOSCRIPT (a server that lost its script cache)', () => {
+describe('the script cache: NOSCRIPT (a server that lost it), one script per set of policies up to a bound', () => {
   let server: PrivateRedis;
   let client: Redis;
   beforeAll(async () => {
@@ -403,19 +403,6 @@ describe('NOSCRIPT (a server that lost its script cache)', () => {
     expect(decisions.map((d) => d.remaining).sort((a, b) => b - a)).toEqual(Array.from({ length: 20 }, (_, i) => 95 - i));
     expect(await calls()).toEqual([24, 22]);
     expect(events).toEqual([]);
-  });
-});
-
-describe('the script cache', () => {
-  let server: PrivateRedis;
-  let client: Redis;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    client = await connect(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-  });
-  afterAll(async () => {
-    client.disconnect();
-    await server.close();
   });
 
   async function cachedScripts(): Promise<number> {
