@@ -53,7 +53,7 @@ export function tokenBucketScript(policies: CompiledPolicies, inline: boolean): 
     '-- KEYS[1] the key; ARGV[1] cost in tokens (0 = refill and read only);',
     "-- ARGV[2] the clock in ms, or '' for the server's own (TIME): one clock for the whole fleet.",
     inline ? '-- Policy numbers, in units (policy.ts): per policy, units per token, units per ms, capacity, full refill in ms.' : '-- ARGV[3] ms to keep the key, [4] penalty refusals, [5] penalty block ms, then 4 numbers a policy (units per token, per ms, capacity, full refill ms).',
-    `-- State: the string "${fields.join(' ')}", integers. Returns { allowed (1/0), ${fields.join(', ')} }.`,
+    `-- State: the string "${fields.join(' ')}", integers. Returns "allowed(1/0) ${fields.join(' ')}".`,
     'local cost = tonumber(ARGV[1])',
     'local now',
     "if ARGV[2] == '' then",
@@ -131,7 +131,8 @@ export function tokenBucketScript(policies: CompiledPolicies, inline: boolean): 
     if (i >= 1 && i <= n) return printed(f, inline ? policies[i - 1]!.capacityUnits : undefined);
     return printed(f, undefined);
   });
-  add(`redis.call('SET', KEYS[1], ${text.join(" .. ' ' .. ")}, 'PX', ${value(0)})`, `return { allowed, ${fields.join(', ')} }`, '');
+  // The reply is the state as written, after the verdict: one string is cheaper for Redis to return than an array.
+  add(`local state = ${text.join(" .. ' ' .. ")}`, `redis.call('SET', KEYS[1], state, 'PX', ${value(0)})`, `return allowed .. ' ' .. state`, '');
   const source = lines.join('\n');
   return { source, sha: createHash('sha1').update(source).digest('hex'), tail: inline ? [] : tail };
 }

@@ -123,18 +123,24 @@ export class RedisStore implements RateLimitStore {
 }
 
 
-/** The script's reply `[allowed, ...state]`, checked: anything else is a store failure, never a decision. */
+/** The script's reply `"allowed at level…"`, checked: anything else is a store failure, never a decision. */
 function decision(reply: unknown, length: number): StoreDecision {
-  if (!Array.isArray(reply) || reply.length !== length + 1) throw nonsense();
+  if (typeof reply !== 'string' && !Buffer.isBuffer(reply)) throw nonsense();
+  const fields = String(reply).split(' ');
+  if (fields.length !== length + 1) throw nonsense();
   const state: BucketState = new Array<number>(length);
   for (let i = 0; i < length; i++) {
-    const value: unknown = reply[i + 1];
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw nonsense();
+    const field = fields[i + 1]!;
+    // Number('') is 0: an empty field is as wrong as any other.
+    const value = field === '' ? Number.NaN : Number(field);
+    if (!Number.isSafeInteger(value)) throw nonsense();
     state[i] = value;
   }
-  return { allowed: reply[0] === 1, state };
+  const verdict = fields[0];
+  if (verdict !== '1' && verdict !== '0') throw nonsense();
+  return { allowed: verdict === '1', state };
 }
 
 function nonsense(): StoreUnavailableError {
-  return new StoreUnavailableError('the Redis script answered something other than [allowed, at, levels…]');
+  return new StoreUnavailableError('the Redis script answered something other than \"allowed at level…\"');
 }

@@ -18,7 +18,9 @@ import {
   type RateLimitPenalty,
   type RateLimitPolicy,
   type RateLimiter,
+  type RedisScriptClient,
   type StoreEvent,
+  StoreUnavailableError,
 } from '@ward/rate-limit';
 import { type PrivateRedis, startRedisServer } from '../setup/redis.js';
 import { cleanups, connect, namer, seededRandom } from './helpers.js';
@@ -357,6 +359,40 @@ describe('the key', () => {
       expect((await one.consume('k')).remaining, JSON.stringify(foreign)).toBe(9);
       expect(await redis.get(redisKey(name, 'k'))).toBe(`${t} 9000`);
     }
+  });
+});
+
+describe('a reply that is not the script\'s', () => {
+  // A real Redis answers each reply (a server that runs something else under
+  // the script's SHA, or a proxy that mangles replies): through EVAL of a
+  // script returning it, behind the client interface RedisStore calls.
+  const replying = (reply: string): RedisScriptClient => ({
+    evalsha: () => redis.eval(reply, 0),
+    eval: () => redis.eval(reply, 0),
+    del: (...keys: string[]) => redis.del(...keys),
+  });
+
+  it.each([
+    ['an integer', 'return 1'],
+    ['an array', 'return { 1, 5, 9000 }'],
+    ['a word', "return 'allowed'"],
+    ['too few fields', "return '1 5'"],
+    ['too many fields', "return '1 5 9000 7'"],
+    ['a verdict other than 0 or 1', "return '2 5 9000'"],
+    ['a fraction', "return '1 5 9000.5'"],
+    ['a field that is not a number', "return '1 5 9x00'"],
+    ['an empty field', "return '1  9000'"],
+  ])('%s: a StoreUnavailableError, never a decision', async (_label, script) => {
+    const limiter = createRateLimiter({
+      name: uniqueName('mangled'),
+      policies: [{ name: 'burst', limit: 10, windowMs: 1_000 }],
+      store: new RedisStore({ client: replying(script) }),
+      failureMode: 'open',
+      registry: new Registry(),
+    });
+    const decision = await limiter.consume('k');
+    expect(decision.outcome).toBe('failed_open');
+    expect(decision.error).toBeInstanceOf(StoreUnavailableError);
   });
 });
 
