@@ -60,6 +60,11 @@ export interface ScriptingClient {
   eval(script: string, numKeys: number, ...args: (string | number | Buffer)[]): Promise<unknown>;
 }
 
+/** True for Redis's answer to an EVALSHA of a script it does not hold (a restart, a failover, SCRIPT FLUSH). */
+export function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
 /**
  * Runs a Lua script by its SHA-1 (EVALSHA), and with EVAL on the same call
  * when the server does not know it (`NOSCRIPT`: a restart, a failover,
@@ -68,7 +73,7 @@ export interface ScriptingClient {
 export function runScript(client: ScriptingClient, sha: string, source: string, numKeys: number, ...args: (string | number | Buffer)[]): Promise<unknown> {
   // A plain promise chain rather than an async function: one promise less on every call of a hot path.
   return client.evalsha(sha, numKeys, ...args).then(undefined, (error: unknown) => {
-    if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+    if (!isNoScript(error)) throw error;
     return client.eval(source, numKeys, ...args);
   });
 }
