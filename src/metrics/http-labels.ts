@@ -9,6 +9,7 @@
  * reported raw paths could not grow the series without bound.
  */
 import type { Histogram } from 'prom-client';
+import { type HotHistogram, hotHistogram } from './hot-histogram.js';
 
 /** Methods with their own label value; anything else is `OTHER`. RFC 9110 §9 plus PATCH (RFC 5789). */
 export const METHOD_LABELS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE', 'OTHER'] as const;
@@ -36,7 +37,8 @@ export function statusClassLabel(index: number): string {
   return STATUS_CLASSES[index] ?? '5xx';
 }
 
-type Child = Histogram.Internal<string>;
+/** A series observed in plain numbers, handed to prom-client at each scrape (hot-histogram.ts). */
+type Child = HotHistogram;
 
 /** Children of one histogram, per (route, method, status class), for at most `maxRoutes` routes. */
 export class SeriesCache {
@@ -72,7 +74,7 @@ export class SeriesCache {
     const slot = method * CLASSES + statusClass;
     let child = slots[slot];
     if (child === undefined) {
-      child = this.#histogram.labels({
+      child = hotHistogram(this.#histogram, {
         method: METHOD_LABELS[method] ?? 'OTHER',
         route: label,
         status_class: statusClassLabel(statusClass),

@@ -23,6 +23,7 @@ export {
   type WardMetricSpec,
 } from './getters.js';
 export { hotCounter, type HotCounter } from './hot-counter.js';
+export { hotHistogram, type HotHistogram } from './hot-histogram.js';
 export { MetricConflictError, isMetricConflictError, type MetricKind, type MetricShape } from './errors.js';
 export { httpMetrics, OVERFLOW_ROUTE, UNMATCHED_ROUTE, type HttpMetricsOptions } from './http-metrics.js';
 export { METHOD_LABELS } from './http-labels.js';

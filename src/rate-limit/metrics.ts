@@ -7,7 +7,7 @@
  * - `ward_rate_limit_store_errors_total{limiter, store, reason}` (error, timeout, breaker_open)
  * - `ward_rate_limit_store_duration_seconds{limiter, store}` (asynchronous stores only)
  */
-import { type HotCounter, type MetricsRegistry, hotCounter, wardCounter, wardHistogram } from '@ward/metrics';
+import { type HotCounter, type MetricsRegistry, hotCounter, hotHistogram, wardCounter, wardHistogram } from '@ward/metrics';
 import type { StoreFailure } from './guard.js';
 
 export type Outcome = 'allowed' | 'limited' | 'cost_exceeds_burst' | 'blocked' | 'failed_open' | 'failed_closed';
@@ -55,13 +55,16 @@ export function rateLimitMetrics(registry: MetricsRegistry, prefix: string, limi
   for (const reason of FAILURES) failures[reason] = hotCounter(errors, { limiter, store, reason });
   const timed = store !== 'memory';
   const histogram = timed
-    ? wardHistogram(registry, {
-        prefix,
-        name: 'rate_limit_store_duration_seconds',
-        help: 'Time a rate-limit store took to decide, in seconds.',
-        labelNames: ['limiter', 'store'],
-        buckets: STORE_BUCKETS,
-      }).labels({ limiter, store })
+    ? hotHistogram(
+        wardHistogram(registry, {
+          prefix,
+          name: 'rate_limit_store_duration_seconds',
+          help: 'Time a rate-limit store took to decide, in seconds.',
+          labelNames: ['limiter', 'store'],
+          buckets: STORE_BUCKETS,
+        }),
+        { limiter, store },
+      )
     : undefined;
   return {
     decision: (outcome, source) => series[source]![outcome]!.inc(),

@@ -18,6 +18,7 @@ const PUBLIC = [
   'OVERFLOW_ROUTE',
   'UNMATCHED_ROUTE',
   'hotCounter',
+  'hotHistogram',
   'httpMetrics',
   'isMetricConflictError',
   'isMetricName',
