@@ -7,15 +7,13 @@
  * what a scrape reads is exact.
  */
 import type { Counter, LabelValues } from 'prom-client';
+import { onCollect } from './collect-hook.js';
 
 /** A series of a counter, counted locally and handed to prom-client at collection. */
 export interface HotCounter {
   /** Adds 1 (or `by`). */
   inc(by?: number): void;
 }
-
-/** The flushers of every hot series of a counter, run by its `collect`. */
-const flushers = new WeakMap<Counter<string>, (() => void)[]>();
 
 /**
  * The series `labels` of `counter`, counted locally. The series exists (at
@@ -34,19 +32,7 @@ export function hotCounter<L extends string>(counter: Counter<L>, labels: LabelV
     pending = 0;
     counter.inc(labels, value);
   };
-  const any = counter as unknown as Counter<string> & { collect?: (this: unknown) => unknown };
-  let list = flushers.get(any);
-  if (list === undefined) {
-    list = [];
-    flushers.set(any, list);
-    const own = list;
-    const previous = any.collect;
-    any.collect = function collect(this: unknown): unknown {
-      for (let i = 0; i < own.length; i++) own[i]!();
-      return previous?.call(this);
-    };
-  }
-  list.push(flush);
+  onCollect(counter, flush);
   return {
     inc(by = 1) {
       pending += by;

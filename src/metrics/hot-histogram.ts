@@ -13,6 +13,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Histogram, LabelValues } from 'prom-client';
+import { onCollect } from './collect-hook.js';
 
 /** prom-client's own key of a series in a metric's table (lib/util.js, no types of its own). */
 type HashObject = (labels: Record<string, string | number>, sortedLabelNames?: string[]) => string;
@@ -46,11 +47,7 @@ interface HistogramInternals {
   hashMap: Record<string, SeriesEntry>;
   upperBounds: number[];
   sortedLabelNames: string[];
-  collect?: (this: unknown) => unknown;
 }
-
-/** The flushers of every hot series of a histogram, run by its `collect`. */
-const flushers = new WeakMap<object, (() => void)[]>();
 
 /**
  * The series `labels` of `histogram`, observed locally. The series exists
@@ -92,16 +89,8 @@ export function hotHistogram<L extends string>(histogram: Histogram<L>, labels: 
     sum = 0;
     count = 0;
   };
-  let list = flushers.get(histogram);
-  if (list === undefined) {
-    list = [];
-    flushers.set(histogram, list);
-    const own = list;
-    const previous = internals.collect;
-    internals.collect = function collect(this: unknown): unknown {
-      for (let i = 0; i < own.length; i++) own[i]!();
-      return previous?.call(this);
-    };
+  onCollect(histogram, flush);
+  if (!dropped.has(histogram)) {
     const reset = histogram.reset.bind(histogram);
     // A reset drops what was observed and not yet collected, as prom-client's own reset drops the rest.
     histogram.reset = function resetHot(): void {
@@ -109,7 +98,6 @@ export function hotHistogram<L extends string>(histogram: Histogram<L>, labels: 
       reset();
     };
   }
-  list.push(flush);
   let drops = dropped.get(histogram);
   if (drops === undefined) {
     drops = [];
