@@ -64,7 +64,11 @@ export function hotHistogram<L extends string>(histogram: Histogram<L>, labels: 
   if (key === undefined || !Array.isArray(bounds) || !bounds.every((b) => typeof b === 'number')) {
     // Not the prom-client this was written against: every observation goes through prom-client.
     const child = histogram.labels(labels);
-    return { observe: (value) => child.observe(value) };
+    return {
+      observe(value: number): void {
+        if (Number.isFinite(value)) child.observe(value);
+      },
+    };
   }
   const upper = Float64Array.from(bounds);
   // Observations since the last flush: per bucket (the last one past every bound), their sum and count.

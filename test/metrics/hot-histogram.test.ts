@@ -86,6 +86,7 @@ describe('hotHistogram', () => {
     // What another prom-client version might look like inside: no sorted label names, another table.
     delete (other.histogram as unknown as { sortedLabelNames?: unknown }).sortedLabelNames;
     const series = hotHistogram(other.histogram, { kind: 'a' });
+    series.observe(Number.NaN); // ignored here too
     for (const value of VALUES) {
       series.observe(value);
       plain.histogram.observe({ kind: 'a' }, value);
