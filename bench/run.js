@@ -395,7 +395,8 @@ async function runHttpSuite(suite, settings) {
         const result = await measure(server.url, load, { before: server.markCpu, after: server.readCpu });
         runs.get(variant.name)?.push(result);
         const cpu = result.cpuUsPerRequest === null ? '' : `, ${result.cpuUsPerRequest.toFixed(1)} µs CPU/req`;
-        process.stdout.write(`  ${suite.id} round ${round}/${settings.rounds} ${variant.name.padEnd(8)} ${Math.round(result.rps)} req/s${cpu}\n`);
+        const gc = result.gcUsPerRequest === null || result.allocBytesPerRequest === null ? '' : ` (GC ${result.gcUsPerRequest.toFixed(1)} µs, ${(result.allocBytesPerRequest / 1024).toFixed(1)} KiB allocated)`;
+        process.stdout.write(`  ${suite.id} round ${round}/${settings.rounds} ${variant.name.padEnd(8)} ${Math.round(result.rps)} req/s${cpu}${gc}\n`);
       } finally {
         await server.stop();
       }
@@ -428,6 +429,8 @@ async function runHttpSuite(suite, settings) {
         pairedRatio: isBaseline ? null : median(pairedRatios(rps, baselineRps)),
         ratioSpread: isBaseline ? null : spread(pairedRatios(rps, baselineRps)),
         medianCpuUs: median(rounds.map(cpuOf)),
+        medianGcUs: median(rounds.map((r) => r.gcUsPerRequest ?? Number.NaN)),
+        medianAllocBytes: median(rounds.map((r) => r.allocBytesPerRequest ?? Number.NaN)),
         // Baseline CPU ÷ variant CPU: the share of the baseline's throughput
         // the variant would keep on a CPU-bound server.
         cpuRatio: isBaseline ? null : median(pairedRatios(baselineCpu, rounds.map(cpuOf))),

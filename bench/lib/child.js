@@ -5,13 +5,18 @@
  * IPC channel) the port and the peers it runs. The server lives in its own
  * process, so the load generator never shares its event loop.
  */
+import v8 from 'node:v8';
 
 /**
  * @typedef {import('./peers.js').Peer} Peer
  * @typedef {{ type: 'ready', port: number, peers: Peer[], path: string }} ReadyMessage
  *   `path`: the request path to load (default `/`)
- * @typedef {{ type: 'cpu', micros: number }} CpuMessage
- *   CPU time (user + system) since the last `cpu-mark`, in microseconds
+ * @typedef {{ type: 'cpu', micros: number, gcMicros: number, allocBytes: number }} CpuMessage
+ *   CPU time (user + system) since the last `cpu-mark`, in microseconds; the
+ *   time V8's garbage collector spent in that window, and the bytes the
+ *   process allocated on the JS heap in it (from the heap in use before and
+ *   after each collection: exact to the collection, far steadier than time
+ *   on a shared machine)
  */
 
 /**
@@ -80,14 +85,33 @@ export function reportReady(port, peers, path = '/') {
 function answerCpuQueries() {
   /** @type {NodeJS.CpuUsage | undefined} */
   let mark;
+  /** @type {import('node:v8').GCProfiler | undefined} */
+  let profiler;
+  let heapAtMark = 0;
   process.on('message', (message) => {
     const type = /** @type {{ type?: unknown }} */ (message).type;
     if (type === 'cpu-mark') {
+      profiler?.stop();
+      profiler = new v8.GCProfiler();
+      profiler.start();
+      heapAtMark = v8.getHeapStatistics().used_heap_size;
       mark = process.cpuUsage();
     } else if (type === 'cpu-read' && process.send) {
       const used = process.cpuUsage(mark);
+      const heapNow = v8.getHeapStatistics().used_heap_size;
+      const gc = profiler?.stop();
+      profiler = undefined;
+      let gcMicros = 0;
+      let allocBytes = 0;
+      let before = heapAtMark;
+      for (const event of gc?.statistics ?? []) {
+        gcMicros += event.cost;
+        allocBytes += Math.max(0, event.beforeGC.heapStatistics.usedHeapSize - before);
+        before = event.afterGC.heapStatistics.usedHeapSize;
+      }
+      allocBytes += Math.max(0, heapNow - before);
       /** @type {CpuMessage} */
-      const reply = { type: 'cpu', micros: used.user + used.system };
+      const reply = { type: 'cpu', micros: used.user + used.system, gcMicros, allocBytes };
       process.send(reply);
     }
   });

@@ -22,6 +22,8 @@ import { createRequire } from 'node:module';
  * @property {number} errors connection errors and timeouts
  * @property {number} non2xx answers outside 200–299
  * @property {number | null} cpuUsPerRequest server CPU microseconds per answered request (null when not measured)
+ * @property {number | null} gcUsPerRequest of which V8's garbage collector, microseconds per request (null when not measured)
+ * @property {number | null} allocBytesPerRequest JS heap bytes the server allocated per request (null when not measured)
  */
 
 /**
@@ -29,7 +31,7 @@ import { createRequire } from 'node:module';
  *
  * @typedef {object} MeasureHooks
  * @property {() => void} before
- * @property {() => Promise<number>} after resolves to the server's CPU microseconds over the run
+ * @property {() => Promise<{ micros: number, gcMicros: number, allocBytes: number }>} after resolves to the server's CPU microseconds, GC microseconds and allocated bytes over the run
  */
 
 /**
@@ -78,9 +80,12 @@ export async function measure(url, settings, cpu) {
   if (settings.warmupSec > 0) await fire(url, settings.warmupSec, settings);
   cpu?.before();
   const result = await fire(url, settings.durationSec, settings);
-  const cpuMicros = cpu === undefined ? null : await cpu.after();
+  const server = cpu === undefined ? null : await cpu.after();
+  const total = result.requests.total;
   return {
-    cpuUsPerRequest: cpuMicros === null || result.requests.total === 0 ? null : cpuMicros / result.requests.total,
+    cpuUsPerRequest: server === null || total === 0 ? null : server.micros / total,
+    gcUsPerRequest: server === null || total === 0 ? null : server.gcMicros / total,
+    allocBytesPerRequest: server === null || total === 0 ? null : server.allocBytes / total,
     rps: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,

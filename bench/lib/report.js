@@ -19,6 +19,8 @@ import { formatPeers } from './peers.js';
  * @property {number | null} pairedRatio median of the per-round paired ratios (round i ÷ baseline round i)
  * @property {{ min: number, max: number } | null} ratioSpread smallest and largest per-round paired ratio
  * @property {number} medianCpuUs median server CPU microseconds per request
+ * @property {number} medianGcUs median microseconds per request the server spent in V8's garbage collector
+ * @property {number} medianAllocBytes median JS heap bytes the server allocated per request
  * @property {number | null} cpuRatio median of per-round baseline CPU/req ÷ variant CPU/req (null for the baseline)
  * @property {{ min: number, max: number } | null} cpuRatioSpread smallest and largest per-round CPU ratio
  * @property {number} errors summed over rounds
@@ -106,7 +108,7 @@ function markdownTable(rows) {
  */
 function httpRows(suite) {
   return [
-    ['variant', 'req/s (median)', 'p50 ms', 'p99 ms', 'ratio to baseline', 'paired ratio (min–max)', 'CPU µs/req', 'CPU ratio (min–max)', 'req/s per round', 'problems'],
+    ['variant', 'req/s (median)', 'p50 ms', 'p99 ms', 'ratio to baseline', 'paired ratio (min–max)', 'CPU µs/req', 'CPU ratio (min–max)', 'GC µs/req', 'KiB allocated/req', 'req/s per round', 'problems'],
     ...suite.variants.map((v) => [
       v.label,
       fmtInt(v.medianRps),
@@ -116,6 +118,8 @@ function httpRows(suite) {
       v.pairedRatio === null ? '-' : fmtRatio(v.pairedRatio, v.ratioSpread),
       Number.isFinite(v.medianCpuUs) ? v.medianCpuUs.toFixed(1) : 'n/a',
       v.cpuRatio === null ? '1.00 (baseline)' : fmtRatio(v.cpuRatio, v.cpuRatioSpread),
+      Number.isFinite(v.medianGcUs) ? v.medianGcUs.toFixed(1) : 'n/a',
+      Number.isFinite(v.medianAllocBytes) ? (v.medianAllocBytes / 1024).toFixed(1) : 'n/a',
       v.rounds.map((r) => fmtInt(r.rps)).join(' / '),
       v.errors + v.non2xx === 0 ? '-' : `${v.errors} errors, ${v.non2xx} non-2xx`,
     ]),

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
  * @property {string} url origin plus the path the server asked to be loaded
  * @property {Peer[]} peers
  * @property {() => void} markCpu starts the server's CPU-time window
- * @property {() => Promise<number>} readCpu CPU microseconds the server spent since {@link RunningServer.markCpu}
+ * @property {() => Promise<import('./child.js').CpuMessage>} readCpu CPU microseconds the server spent since {@link RunningServer.markCpu}, with its GC time and allocated bytes
  * @property {() => Promise<void>} stop
  */
 
@@ -66,7 +66,7 @@ export async function startServer(script, variant) {
           if (m.type !== 'cpu' || typeof m.micros !== 'number') return;
           clearTimeout(timer);
           child.off('message', onMessage);
-          resolve(m.micros);
+          resolve({ type: 'cpu', micros: m.micros, gcMicros: m.gcMicros ?? Number.NaN, allocBytes: m.allocBytes ?? Number.NaN });
         };
         child.on('message', onMessage);
         child.send({ type: 'cpu-read' });
