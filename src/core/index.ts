@@ -67,4 +67,4 @@ export { createContext, contextSettings, NodeContext, type AdapterOptions, type 
 export { NodeResponse, writeResponse } from './response.js';
 export { ResponseCapture, type CaptureOptions } from './capture.js';
 export { answerUnhandled, commitContext, isServerFault } from './lifecycle.js';
-export { ensureReady, isNoScript, runScript, storeClient, withDeadline, type ConnectableClient, type ScriptingClient } from './store-client.js';
+export { ensureReady, runScript, storeClient, withDeadline, type ConnectableClient, type ScriptingClient } from './store-client.js';

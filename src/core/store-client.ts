@@ -61,7 +61,7 @@ export interface ScriptingClient {
 }
 
 /** True for Redis's answer to an EVALSHA of a script it does not hold (a restart, a failover, SCRIPT FLUSH). */
-export function isNoScript(error: unknown): boolean {
+function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 

@@ -94,20 +94,7 @@ export function hotHistogram<L extends string>(histogram: Histogram<L>, labels: 
     count = 0;
   };
   onCollect(histogram, flush);
-  if (!dropped.has(histogram)) {
-    const reset = histogram.reset.bind(histogram);
-    // A reset drops what was observed and not yet collected, as prom-client's own reset drops the rest.
-    histogram.reset = function resetHot(): void {
-      for (const drop of dropped.get(histogram) ?? []) drop();
-      reset();
-    };
-  }
-  let drops = dropped.get(histogram);
-  if (drops === undefined) {
-    drops = [];
-    dropped.set(histogram, drops);
-  }
-  drops.push(() => {
+  onReset(histogram, () => {
     pending.fill(0);
     sum = 0;
     count = 0;
@@ -124,8 +111,27 @@ export function hotHistogram<L extends string>(histogram: Histogram<L>, labels: 
   };
 }
 
-/** What each hot series of a histogram forgets on `reset()`. */
-const dropped = new WeakMap<object, (() => void)[]>();
+/** What the hot series of each histogram forget on `reset()`. */
+const resets = new WeakMap<object, (() => void)[]>();
+
+/**
+ * Runs `drop` whenever `histogram` is reset: a reset forgets what was
+ * observed and not yet collected, as prom-client's own reset forgets the rest.
+ */
+function onReset(histogram: Histogram<string>, drop: () => void): void {
+  let list = resets.get(histogram);
+  if (list === undefined) {
+    list = [];
+    resets.set(histogram, list);
+    const own = list;
+    const reset = histogram.reset.bind(histogram);
+    histogram.reset = function resetHot(): void {
+      for (let i = 0; i < own.length; i++) own[i]!();
+      reset();
+    };
+  }
+  list.push(drop);
+}
 
 /**
  * The key of the series `labels` in the histogram's table (the series made

@@ -4,7 +4,7 @@
  * policy of a request.
  *
  * A script is generated per shape of limiter (how many policies, with or
- * without a penalty), unrolled, with no loop and no table but its reply.
+ * without a penalty), unrolled: no loop, no table, and a one-string reply.
  * The policies' numbers are written into it as constants when the store
  * allows one more inlined script; otherwise they travel as arguments. Both
  * forms cost Redis less than one generic script that parses its argument

@@ -22,7 +22,7 @@ import { type TokenBucketScript, tokenBucketScript } from './redis-script.js';
 import type { RateLimitStore, StoreDecision } from './store.js';
 import type { BucketState } from './token-bucket.js';
 import { StoreUnavailableError } from './errors.js';
-import { isNoScript, runScript } from '@ward/core';
+import { runScript } from '@ward/core';
 
 /**
  * The part of an ioredis `Redis` or `Cluster` client the store calls
@@ -96,15 +96,7 @@ export class RedisStore implements RateLimitStore {
     const now = this.#now === undefined ? '' : Math.floor(this.#now());
     const script = this.#script(policies);
     const length = stateLength(policies);
-    const tail = script.tail;
-    // An inlined script (the common case) is called directly: no argument list is built and spread per call.
-    const reply =
-      tail.length === 0
-        ? client.evalsha(script.sha, 1, key, cost, now).then(undefined, (error: unknown) => {
-            if (!isNoScript(error)) throw error;
-            return client.eval(script.source, 1, key, cost, now);
-          })
-        : runScript(client, script.sha, script.source, 1, key, cost, now, ...tail);
+    const reply = runScript(client, script.sha, script.source, 1, key, cost, now, ...script.tail);
     return reply.then((value) => decision(value, length));
   }
 
@@ -151,5 +143,5 @@ function decision(reply: unknown, length: number): StoreDecision {
 }
 
 function nonsense(): StoreUnavailableError {
-  return new StoreUnavailableError('the Redis script answered something other than \"allowed at level…\"');
+  return new StoreUnavailableError('the Redis script answered something other than "allowed at level…"');
 }
