@@ -33,15 +33,18 @@ export interface Runtime {
   readonly settings: ContextSettings;
   readonly capture: CaptureOptions;
   readonly onLateError: ((error: unknown, req: Request) => void) | undefined;
+  /** What this layer's frames leave behind once committed. */
+  readonly committed: Finished;
 }
 
 /**
- * The latest frame started on each request. A WeakMap, not a property on
- * `req`: Express has swapped the request's prototype (`app.handle`), and V8
- * then builds a new hidden class for every property added to that object —
- * about 1.3 KB of garbage and a slow path per request and property.
+ * The latest frame started on each request, or what stays of it once it
+ * committed ({@link Finished}). A WeakMap, not a property on `req`: Express
+ * has swapped the request's prototype (`app.handle`), and V8 then builds a
+ * new hidden class for every property added to that object — about 1.3 KB
+ * of garbage and a slow path per request and property.
  */
-const frames = new WeakMap<ExpressRequest, Frame>();
+const frames = new WeakMap<ExpressRequest, Frame | Finished>();
 
 /** The chain runs (before or inside `next()`). */
 const RUNNING = 0;
@@ -58,12 +61,38 @@ export const PASS = 0;
 /** {@link routeError}: ward already answered; the error is reported to `onLateError` and dropped. */
 export const LATE = 1;
 
+/**
+ * What a finished outermost frame leaves in {@link frames}: enough to
+ * report a late error or to let its handed-on error pass, and nothing of
+ * the request. A committed one is one marker per `ward()` layer, shared by
+ * its requests.
+ *
+ * Why not the frame itself: Express's requests and responses often outlive
+ * a young-generation collection (V8 promotes them; Express swaps their
+ * prototypes), and a WeakMap entry whose key is in the old generation keeps
+ * its value alive through every young collection until the next full one.
+ * The frame would drag the chain's whole request graph (context, state,
+ * capture, promises) into the old generation with it: that doubled the
+ * time Express spent in the garbage collector per request (9 → 20 µs).
+ */
+export interface Finished {
+  readonly phase: typeof COMMITTED | typeof HANDED_ON;
+  readonly parent: undefined;
+  readonly handedOn: unknown;
+  readonly onLateError: Runtime['onLateError'];
+}
+
+/** The marker a committed frame of one `ward()` layer leaves. */
+export function committedMarker(onLateError: Runtime['onLateError']): Finished {
+  return Object.freeze({ phase: COMMITTED, parent: undefined, handedOn: NO_ERROR, onLateError });
+}
+
 export class Frame {
   readonly runtime: Runtime;
   readonly ctx: NodeContext;
   readonly req: ExpressRequest;
-  /** The enclosing ward chain on this request, if any. */
-  readonly parent: Frame | undefined;
+  /** The enclosing ward chain on this request, if any (only a marker if it already committed). */
+  readonly parent: Frame | Finished | undefined;
   /** The innermost `next` of the chain: hold the writes, continue the Express stack. */
   readonly last: Next;
   capture: ResponseCapture | undefined = undefined;
@@ -86,7 +115,7 @@ export class Frame {
     const parent = frames.get(req);
     this.parent = parent;
     // A nested ward() layer shares the enclosing chain's state (request id, user…) and signal.
-    this.ctx = createContext(req, res, runtime.settings, parent?.ctx);
+    this.ctx = createContext(req, res, runtime.settings, parent instanceof Frame ? parent.ctx : undefined);
     frames.set(req, this);
     this.last = () => this.#enter();
   }
@@ -143,9 +172,24 @@ export class Frame {
     this.phase = COMMITTED;
     try {
       commitContext(this.ctx, this.capture);
+      this.#leave(this.runtime.committed);
     } catch (error) {
       this.phase = RUNNING;
       this.#reject(error);
+    }
+  }
+
+  /**
+   * This frame is done: the request's entry in {@link frames} becomes
+   * `marker` if it is this frame or a frame nested in it. (An inner frame
+   * that finished first has left its own marker: it stays.)
+   */
+  #leave(marker: Finished): void {
+    for (let frame = frames.get(this.req); frame instanceof Frame; frame = frame.parent) {
+      if (frame === this) {
+        frames.set(this.req, marker);
+        return;
+      }
     }
   }
 
@@ -157,16 +201,17 @@ export class Frame {
       // Express's handlers read err.status & co.: a value whose reads throw would hang the request.
       const handed = inspectableError(error);
       this.handedOn = handed;
+      this.#leave({ phase: HANDED_ON, parent: undefined, handedOn: handed, onLateError: this.runtime.onLateError });
       this.resume(handed);
       return;
     }
     this.handedOn = error;
-    if (outer.phase === RUNNING && outer.waiting) {
+    if (outer instanceof Frame && outer.phase === RUNNING && outer.waiting) {
       // Rule 5: the error leaves this chain into the enclosing chain's next().
       outer.take(error, this.resume);
     } else {
       // The enclosing chain already answered (a timeout, say): one response only.
-      reportLate(outer, error);
+      reportLate(outer, error, this.req);
     }
   }
 }
@@ -181,26 +226,26 @@ export function routeError(error: unknown, req: ExpressRequest): Frame | typeof 
   for (let frame = frames.get(req); frame !== undefined; frame = frame.parent) {
     // Ward had this error and handed it on: Express's error handlers get it now.
     if (frame.handedOn === error) return PASS;
-    if (frame.phase === COMMITTED) return late(frame, error);
+    if (frame.phase === COMMITTED) return late(frame, error, req);
     if (frame.phase === RUNNING) {
       if (frame.waiting) return frame;
-      return frame.capture === undefined ? PASS : late(frame, error);
+      return frame.capture === undefined ? PASS : late(frame, error, req);
     }
     // Handed on another error: look further out.
   }
   return PASS;
 }
 
-function late(frame: Frame, error: unknown): typeof LATE {
-  reportLate(frame, error);
+function late(frame: Frame | Finished, error: unknown, req: ExpressRequest): typeof LATE {
+  reportLate(frame, error, req);
   return LATE;
 }
 
-function reportLate(frame: Frame, error: unknown): void {
-  const report = frame.runtime.onLateError;
+function reportLate(frame: Frame | Finished, error: unknown, req: ExpressRequest): void {
+  const report = frame instanceof Frame ? frame.runtime.onLateError : frame.onLateError;
   if (report === undefined) return;
   try {
-    report(error, frame.req as unknown as Request);
+    report(error, req as unknown as Request);
   } catch {
     // A reporter that throws must not break the answer already given.
   }

@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { compose, contextSettings, type Middleware } from '@ward/core';
 import type { RequestHandler } from 'express';
-import { Frame, type Runtime } from './frame.js';
+import { committedMarker, Frame, type Runtime } from './frame.js';
 import { paramsOfExpress, readExpressBody, routeOfExpress, urlOfExpress } from './hooks.js';
 import { ensureCatcher } from './install.js';
 import { type ExpressApp, type ExpressNext, type ExpressRequest, type ExpressRouter, routerOf } from './internals.js';
@@ -51,6 +51,7 @@ export function ward(middleware: readonly Middleware[], options: ExpressAdapterO
     settings: contextSettings('express', options, hooks),
     capture: adapter.capture,
     onLateError: adapter.onLateError,
+    committed: committedMarker(adapter.onLateError),
   });
   const autoCatch = adapter.autoCatch;
   // Most ward() layers serve one app: remember its router instead of looking it up per request.
