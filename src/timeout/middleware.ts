@@ -18,7 +18,7 @@ import { resolvePrefix, resolveRegistry, wardCounter } from '@ward/metrics';
 import { TIMEOUT_CODE, TimeoutError } from './errors.js';
 import { resolveTimeoutOptions, type TimeoutOptions } from './options.js';
 import { DeadlineQueue } from './queue.js';
-import { answer, ENFORCED, fireRequest, type GuardedState, RequestDeadline, type Shared } from './request.js';
+import { answer, ENFORCED, fireRequest, type GuardedState, type HeldResponse, RequestDeadline, type Shared } from './request.js';
 
 /** The title of every timeout answer (the problem type is `…:timeout`, whatever the status). */
 export const TIMEOUT_TITLE = 'Response Timeout';
@@ -70,13 +70,13 @@ export function timeout(options: TimeoutOptions | number): Middleware {
       headers: retryAfterSec === undefined ? undefined : { 'retry-after': String(retryAfterSec) },
     }),
     count: (committed) => expired.inc(committed ? COMMITTED : NOT_COMMITTED),
+    slot: Symbol('ward.timeout.request'),
   };
 
-  // Where this timeout() keeps the request on its response, for the one shared close listener.
-  const slot = Symbol('ward.timeout.request');
-  type HeldResponse = ServerResponse & Record<symbol, RequestDeadline | undefined>;
+  const slot = shared.slot;
   function onClose(this: ServerResponse): void {
-    (this as HeldResponse)[slot]!.close();
+    // Undefined once the request settled: nothing to do at close.
+    (this as HeldResponse)[slot]?.close();
   }
 
   const described = { timeoutMs, status, retryAfterSec, registry, prefix, now: given.now, timers: given.timers };

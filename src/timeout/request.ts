@@ -4,6 +4,7 @@
  * it finishes in time, or with the timeout answer when the deadline passes
  * first — and never leaves a timer behind.
  */
+import type { ServerResponse } from 'node:http';
 import type { Context, HttpError, WardState } from '@ward/core';
 import './deadline.js';
 import { TimeoutError } from './errors.js';
@@ -22,7 +23,12 @@ export interface Shared {
   readonly answer: HttpError;
   /** Counts an expiry: `committed` true when the response was already streaming. */
   readonly count: (committed: boolean) => void;
+  /** Where this `timeout()` keeps a request on its response, for its one shared close listener. */
+  readonly slot: symbol;
 }
+
+/** A response with the requests of `timeout()`s on it, each under its {@link Shared.slot}. */
+export type HeldResponse = ServerResponse & Record<symbol, RequestDeadline | undefined>;
 
 /**
  * Headers that describe the body the handler was producing. They would be
@@ -173,6 +179,10 @@ export class RequestDeadline implements Queued {
   #finish(): void {
     this.#disarm();
     this.#phase = SETTLED;
+    // Settled, the request has nothing left to do at close: the response
+    // (which node and loggers may keep) no longer holds it or its context.
+    const held = this.#ctx.raw.res as HeldResponse;
+    if (held[this.#shared.slot] === this) held[this.#shared.slot] = undefined;
     const state = this.#ctx.state as GuardedState;
     state.deadline = this.#outer;
     state[ENFORCED] = this.#outerEnforced;

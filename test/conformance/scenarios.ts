@@ -7,6 +7,7 @@
 import type { Scenario } from './harness.js';
 import { ERRORS } from './scenarios/errors.js';
 import { LIFECYCLE } from './scenarios/lifecycle.js';
+import { RETENTION } from './scenarios/retention.js';
 import { ONION } from './scenarios/onion.js';
 import { REQUEST } from './scenarios/request.js';
 import { SECURITY } from './scenarios/security.js';
@@ -26,6 +27,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...ONION,
   ...ERRORS,
   ...LIFECYCLE,
+  ...RETENTION,
   ...REQUEST,
   ...SECURITY,
   // One line per middleware package (issue 3 onwards).

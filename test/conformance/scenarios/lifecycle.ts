@@ -2,8 +2,6 @@
  * Scenarios: the life of a response: late writes after an answer, streaming, client aborts, HEAD, unknown paths.
  */
 import { setImmediate as tick } from 'node:timers/promises';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { expect } from 'vitest';
 import { HttpError } from '@ward/core';
 import { abortAfter, keepAliveAgent } from '@ward/core/testing';
@@ -11,54 +9,7 @@ import { checkResponse, type Scenario } from '../harness.js';
 import { JSON_BODY, JSON_TYPE, STREAM_CHUNKS, TEXT_TYPE } from '../probe.js';
 import { passthrough } from './shared.js';
 
-/** A full garbage collection, on demand (the flag is V8's; `gc` lives in a fresh context). */
-function collectGarbage(): void {
-  v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
-}
-
 export const LIFECYCLE: readonly Scenario[] = [
-  {
-    // Node's own objects outlive the answer: a keep-alive parser holds the
-    // last request, a logger may hold both. If they held the chain's
-    // objects, every young-generation collection would keep them too (V8
-    // treats a WeakMap entry of a surviving key as alive), and the whole
-    // request graph would be promoted: garbage only a full collection frees.
-    name: 'once answered, the chain’s context and state are not kept alive by node’s request and response',
-    chain: (probe) => {
-      const raw: unknown[] = [];
-      const refs: [string, WeakRef<object>][] = [];
-      probe.seen.raw = raw;
-      probe.seen.refs = refs;
-      return [
-        function remember(ctx, next) {
-          const state = { mark: 'state' };
-          (ctx.state as Record<string, unknown>).retained = state;
-          raw.push(ctx.raw.req, ctx.raw.res);
-          refs.push([`the context of ${ctx.req.path}`, new WeakRef(ctx)], [`an object in ctx.state of ${ctx.req.path}`, new WeakRef(state)]);
-          return next();
-        },
-      ];
-    },
-    // An answer, and an error no ward middleware handles (the framework's own error handling answers it).
-    exchanges: [
-      { path: '/json', expect: { status: 200, json: JSON_BODY } },
-      { path: '/throw', expect: { status: 500 } },
-    ],
-    async run({ probe }) {
-      // An error holds the receivers of its stack's frames until its stack
-      // is formatted, as any logger does: the probe keeps the errors.
-      for (const error of [...probe.thrown, ...probe.unhandled]) void (error as Error).stack;
-      // A WeakRef read in the job that made it stays set until the job ends.
-      await tick();
-      collectGarbage();
-      expect((probe.seen.raw as unknown[]).length, 'the raw requests and responses are still held').toBe(4);
-      for (const [what, ref] of probe.seen.refs as [string, WeakRef<object>][]) {
-        expect(ref.deref(), what).toBeUndefined();
-      }
-    },
-    counts: { json: 1, throwSync: 1 },
-  },
   {
     name: 'late write: a middleware answers 503 while the handler runs; the late write is dropped and the connection stays usable',
     chain: (probe) => [
