@@ -15,10 +15,12 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { expect } from 'vitest';
 import { jwtAuth, rbac } from '@ward/auth';
+import { circuitBreaker } from '@ward/circuit-breaker';
 import { createResponseCache } from '@ward/cache';
 import type { Middleware } from '@ward/core';
 import { cors } from '@ward/cors';
 import { accessLog, type StructuredLogger } from '@ward/logger';
+import { httpMetrics } from '@ward/metrics';
 import { MemoryStore, rateLimit } from '@ward/rate-limit';
 import { recovery } from '@ward/recovery';
 import { requestId } from '@ward/request-id';
@@ -123,5 +125,11 @@ export const RETENTION: readonly Scenario[] = [
       { ...ANSWERED, expect: { ...ANSWERED.expect, headers: { 'x-cache': 'HIT' } } },
     ],
     { json: 1 },
+  ),
+  retention(
+    'HTTP metrics and a circuit breaker',
+    () => [httpMetrics({ registry: new Registry() }), circuitBreaker({ name: 'route', registry: new Registry() })],
+    [ANSWERED, UNHANDLED],
+    { json: 1, throwSync: 1 },
   ),
 ];
