@@ -124,6 +124,11 @@ export class Frame {
     this.last = this.#enter.bind(this);
   }
 
+  /** Where a late error of this chain is reported (as on a {@link Finished} marker). */
+  get onLateError(): Runtime['onLateError'] {
+    return this.runtime.onLateError;
+  }
+
   /** True while the Express downstream runs and has not answered: a downstream error belongs to this chain. */
   get waiting(): boolean {
     const capture = this.capture;
@@ -246,7 +251,7 @@ function late(frame: Frame | Finished, error: unknown, req: ExpressRequest): typ
 }
 
 function reportLate(frame: Frame | Finished, error: unknown, req: ExpressRequest): void {
-  const report = frame instanceof Frame ? frame.runtime.onLateError : frame.onLateError;
+  const report = frame.onLateError;
   if (report === undefined) return;
   try {
     report(error, req as unknown as Request);

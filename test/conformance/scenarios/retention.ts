@@ -38,8 +38,8 @@ function collectGarbage(): void {
 }
 
 const ANSWERED = { path: '/json', expect: { status: 200, json: JSON_BODY } } as const;
-/** An error no ward middleware handles: the framework's own error handling answers it. */
-const UNHANDLED = { path: '/throw', expect: { status: 500 } } as const;
+/** A thrown error: the framework's own error handling answers it, or recovery() where it is in the chain. */
+const THROWN = { path: '/throw', expect: { status: 500 } } as const;
 
 /**
  * `chain` runs behind a first middleware that keeps each request's raw
@@ -90,7 +90,7 @@ const TOKEN = handMade({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' }, claims({ sub:
 const bearer = { headers: { authorization: `Bearer ${TOKEN}` } };
 
 export const RETENTION: readonly Scenario[] = [
-  retention('an empty chain', () => [], [ANSWERED, UNHANDLED], { json: 1, throwSync: 1 }),
+  retention('an empty chain', () => [], [ANSWERED, THROWN], { json: 1, throwSync: 1 }),
   retention(
     'the edge six',
     () => [
@@ -101,7 +101,7 @@ export const RETENTION: readonly Scenario[] = [
       securityHeaders(),
       cors({ origin: ['https://app.example'] }),
     ],
-    [ANSWERED, { path: '/throw', expect: { status: 500 } }],
+    [ANSWERED, THROWN],
     { json: 1, throwSync: 1 },
   ),
   retention(
@@ -129,7 +129,7 @@ export const RETENTION: readonly Scenario[] = [
   retention(
     'HTTP metrics and a circuit breaker',
     () => [httpMetrics({ registry: new Registry() }), circuitBreaker({ name: 'route', registry: new Registry() })],
-    [ANSWERED, UNHANDLED],
+    [ANSWERED, THROWN],
     { json: 1, throwSync: 1 },
   ),
 ];
