@@ -392,7 +392,7 @@ async function runHttpSuite(suite, settings) {
         await verify(server.url, variant.check ?? suite.check, suite.headers);
         if (variant.anonymous !== undefined) await verify(server.url, variant.anonymous);
         const load = suite.headers === undefined ? settings : { ...settings, headers: suite.headers };
-        const result = await measure(server.url, load, { before: server.markCpu, after: server.readCpu });
+        const result = await measure(server.url, load, { settle: server.settle, before: server.markCpu, after: server.readCpu });
         runs.get(variant.name)?.push(result);
         const cpu = result.cpuUsPerRequest === null ? '' : `, ${result.cpuUsPerRequest.toFixed(1)} µs CPU/req`;
         const gc = result.gcUsPerRequest === null || result.allocBytesPerRequest === null ? '' : ` (GC ${result.gcUsPerRequest.toFixed(1)} µs, ${(result.allocBytesPerRequest / 1024).toFixed(1)} KiB allocated)`;

@@ -6,11 +6,14 @@
  * process, so the load generator never shares its event loop.
  */
 import v8 from 'node:v8';
+import vm from 'node:vm';
 
 /**
  * @typedef {import('./peers.js').Peer} Peer
  * @typedef {{ type: 'ready', port: number, peers: Peer[], path: string }} ReadyMessage
  *   `path`: the request path to load (default `/`)
+ * @typedef {{ type: 'settled', collections: number }} SettledMessage
+ *   answer to `settle`: the full collections run under the warm-up load
  * @typedef {{ type: 'cpu', micros: number, gcMicros: number, allocBytes: number }} CpuMessage
  *   CPU time (user + system) since the last `cpu-mark`, in microseconds; the
  *   time V8's garbage collector spent in that window, and the bytes the
@@ -90,7 +93,9 @@ function answerCpuQueries() {
   let heapAtMark = 0;
   process.on('message', (message) => {
     const type = /** @type {{ type?: unknown }} */ (message).type;
-    if (type === 'cpu-mark') {
+    if (type === 'settle') {
+      settle();
+    } else if (type === 'cpu-mark') {
       profiler?.stop();
       profiler = new v8.GCProfiler();
       profiler.start();
@@ -115,6 +120,41 @@ function answerCpuQueries() {
       process.send(reply);
     }
   });
+}
+
+/** Full collections run by {@link settle}, and the pause between them. */
+const SETTLE_COLLECTIONS = 6;
+const SETTLE_INTERVAL_MS = 50;
+
+/**
+ * Runs full collections while the warm-up load is on, so that every process
+ * is measured in the state a long-running server is in, not in one that
+ * depends on when its first collections happened to come.
+ *
+ * Why: on Node 20, the first full collections taken while requests are
+ * served leave some of node's own per-request object literals (the tick
+ * objects of `process.nextTick`, with their symbol keys) on V8's slow,
+ * generic path for good: about 10 % of a Fastify server's CPU. A short run
+ * of a process with a small heap has none before it ends; one that
+ * allocates a large structure at start (an LRU of 100 000 keys) has them in
+ * the first second. Without this step the same route measured 8–10 % apart
+ * by that accident alone, always against the variant with the larger heap.
+ * Any server that runs for minutes has taken such collections, so all
+ * variants are measured after them.
+ */
+function settle() {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = /** @type {() => void} */ (vm.runInNewContext('gc'));
+  let done = 0;
+  const timer = setInterval(() => {
+    gc();
+    done += 1;
+    if (done < SETTLE_COLLECTIONS) return;
+    clearInterval(timer);
+    /** @type {SettledMessage} */
+    const reply = { type: 'settled', collections: done };
+    process.send?.(reply);
+  }, SETTLE_INTERVAL_MS);
 }
 
 /**

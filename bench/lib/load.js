@@ -27,9 +27,10 @@ import { createRequire } from 'node:module';
  */
 
 /**
- * Hooks around the measured run (not the warm-up).
+ * Hooks around the measured run (not the warm-up), and one in the warm-up.
  *
  * @typedef {object} MeasureHooks
+ * @property {() => Promise<void>} [settle] runs while the warm-up load is on (the server's full collections, see child.js)
  * @property {() => void} before
  * @property {() => Promise<{ micros: number, gcMicros: number, allocBytes: number }>} after resolves to the server's CPU microseconds, GC microseconds and allocated bytes over the run
  */
@@ -77,7 +78,12 @@ function fire(url, durationSec, settings) {
  * @returns {Promise<LoadResult>}
  */
 export async function measure(url, settings, cpu) {
-  if (settings.warmupSec > 0) await fire(url, settings.warmupSec, settings);
+  if (settings.warmupSec > 0) {
+    const warmup = fire(url, settings.warmupSec, settings);
+    // Under load: the collections must meet requests in flight (child.js says why).
+    await cpu?.settle?.();
+    await warmup;
+  }
   cpu?.before();
   const result = await fire(url, settings.durationSec, settings);
   const server = cpu === undefined ? null : await cpu.after();

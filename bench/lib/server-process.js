@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
  * @property {number} port
  * @property {string} url origin plus the path the server asked to be loaded
  * @property {Peer[]} peers
+ * @property {() => Promise<void>} settle runs the server's warm-up full collections (see child.js); resolves when they are done
  * @property {() => void} markCpu starts the server's CPU-time window
  * @property {() => Promise<import('./child.js').CpuMessage>} readCpu CPU microseconds the server spent since {@link RunningServer.markCpu}, with its GC time and allocated bytes
  * @property {() => Promise<void>} stop
@@ -54,6 +55,20 @@ export async function startServer(script, variant) {
     port: ready.port,
     url: `http://127.0.0.1:${ready.port}${ready.path}`,
     peers: ready.peers,
+    settle() {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${script} ${variant}: no settled answer`)), START_TIMEOUT_MS);
+        /** @param {unknown} message */
+        const onMessage = (message) => {
+          if (/** @type {{ type?: unknown }} */ (message).type !== 'settled') return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve();
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'settle' });
+      });
+    },
     markCpu() {
       child.send({ type: 'cpu-mark' });
     },
