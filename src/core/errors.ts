@@ -61,7 +61,10 @@ export interface HttpErrorOptions {
 
 /**
  * An error that becomes one HTTP answer: an RFC 9457 problem+json body with
- * its status, code and headers.
+ * its status, code and headers. A 4xx carries no stack trace (its `stack`
+ * is the `HttpError: detail` line alone): it describes the request, and
+ * refusing a flood must not cost a stack capture per request. A 5xx keeps
+ * its stack, for recovery's reports.
  *
  * @example
  * throw new HttpError(404, { code: 'USER_NOT_FOUND', detail: 'No user 42' });
@@ -81,13 +84,33 @@ export class HttpError extends WardError {
       throw new RangeError(`HttpError status must be an integer from 400 to 599, got ${String(status)}`);
     }
     const title = options.title ?? statusTitle(status);
-    super(options.code ?? codeForStatus(status), options.detail ?? title, { cause: options.cause });
+    // A 4xx describes the request, not a fault in the code: no stack trace. Capturing one costs
+    // microseconds per refused request, and refusals (401, 429, 404…) are what a flood is made of.
+    // Everything that could throw (a getter, a toString) runs before the limit is lowered.
+    const code = options.code ?? codeForStatus(status);
+    const message = String(options.detail ?? title);
+    const cause = { cause: options.cause };
+    const limit = status < 500 ? suspendStackTraces() : undefined;
+    super(code, message, cause);
+    if (limit !== undefined) Error.stackTraceLimit = limit;
     this.status = status;
     this.title = title;
     this.detail = options.detail;
     this.headers = options.headers ?? {};
     this.extensions = options.extensions ?? {};
     this.expose = options.expose ?? status < 500;
+  }
+}
+
+/** Sets `Error.stackTraceLimit` to 0 and returns what it was; undefined when it cannot be changed (a frozen `Error`). */
+function suspendStackTraces(): number | undefined {
+  const limit = Error.stackTraceLimit;
+  if (typeof limit !== 'number' || limit === 0) return undefined;
+  try {
+    Error.stackTraceLimit = 0;
+    return limit;
+  } catch {
+    return undefined;
   }
 }
 

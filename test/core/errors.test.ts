@@ -82,6 +82,45 @@ describe('HttpError: defaults', () => {
   });
 });
 
+describe('HttpError: stack traces', () => {
+  const frames = (error: Error): string[] => (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at '));
+
+  it('captures none for a 4xx (a refusal), and a full one for a 5xx', () => {
+    const refused = new HttpError(429, { detail: 'slow down' });
+    expect(refused.stack).toBe('HttpError: slow down');
+    expect(frames(new HttpError(400))).toEqual([]);
+    expect(frames(new HttpError(499))).toEqual([]);
+    expect(frames(new HttpError(500)).length).toBeGreaterThan(0);
+    expect(frames(new HttpError(503)).length).toBeGreaterThan(0);
+  });
+
+  it('leaves Error.stackTraceLimit as it was, also when the options throw', () => {
+    const before = Error.stackTraceLimit;
+    void new HttpError(404);
+    expect(Error.stackTraceLimit).toBe(before);
+    const hostile = { get cause(): never { throw new Error('getter'); } };
+    expect(() => new HttpError(400, hostile as never)).toThrow('getter');
+    const detail = { toString(): never { throw new Error('toString'); } };
+    expect(() => new HttpError(400, { detail: detail as never })).toThrow('toString');
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(frames(new Error('still captured')).length).toBeGreaterThan(0);
+  });
+
+  it('works when Error.stackTraceLimit is already 0 or not a number', () => {
+    const before = Error.stackTraceLimit;
+    try {
+      Error.stackTraceLimit = 0;
+      expect(new HttpError(500).status).toBe(500);
+      expect(Error.stackTraceLimit).toBe(0);
+      (Error as { stackTraceLimit: unknown }).stackTraceLimit = undefined;
+      expect(new HttpError(404).status).toBe(404);
+      expect(Error.stackTraceLimit).toBeUndefined();
+    } finally {
+      Error.stackTraceLimit = before;
+    }
+  });
+});
+
 describe('HttpError: expose', () => {
   it('exposes details below 500 and hides them from 500 by default', () => {
     expect(new HttpError(499).expose).toBe(true);
