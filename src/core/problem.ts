@@ -38,11 +38,15 @@ export interface ProblemOptions {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** The default formatter: RFC 9457 members, `code`, `request_id`, and extensions. */
+/**
+ * The default formatter: RFC 9457 members, `code`, `request_id`, then the
+ * extensions. The object starts with one fixed shape and extensions are
+ * added after (never over a member ward sets): spreading them first made a
+ * new shape per extension set, about 1.6 KB and several µs per 429.
+ */
 export function formatProblem(error: HttpError, ctx: Context, options: ProblemOptions): ProblemDetails {
   const problem: ProblemDetails = {
-    ...error.extensions,
-    type: options.typeBase + error.code.toLowerCase().replace(/_/g, '-'),
+    type: options.typeBase + kebabCode(error.code),
     title: error.title,
     status: error.status,
     code: error.code,
@@ -55,7 +59,27 @@ export function formatProblem(error: HttpError, ctx: Context, options: ProblemOp
     problem.detail = origin.message;
     problem.stack = origin.stack?.split('\n');
   }
+  const extensions = error.extensions;
+  for (const name of Object.keys(extensions)) {
+    if (Object.hasOwn(problem, name)) continue;
+    // An own "__proto__" member stays a member, as in a spread (assigning it would set the prototype).
+    if (name === '__proto__') Object.defineProperty(problem, name, { value: extensions[name], enumerable: true, writable: true, configurable: true });
+    else problem[name] = extensions[name];
+  }
   return problem;
+}
+
+/** `RATE_LIMITED` → `rate-limited`, remembered: codes are a small, fixed set per application. */
+const kebabCodes = new Map<string, string>();
+const KEBAB_CODES_MAX = 512;
+
+function kebabCode(code: string): string {
+  let kebab = kebabCodes.get(code);
+  if (kebab === undefined) {
+    kebab = code.toLowerCase().replace(/_/g, '-');
+    if (kebabCodes.size < KEBAB_CODES_MAX) kebabCodes.set(code, kebab);
+  }
+  return kebab;
 }
 
 export const defaultProblemOptions: ProblemOptions = Object.freeze({

@@ -92,6 +92,24 @@ describe('formatProblem', () => {
       code: 'BAD_REQUEST',
     });
   });
+
+  it('puts the core members first, then the extensions, keeping an extension named like an unset member', () => {
+    const error = new HttpError(429, { code: 'RATE_LIMITED', extensions: { limiter: 'api', 'violated-policies': ['burst'], detail: 'from an extension', request_id: 'x' } });
+    const json = JSON.stringify(formatProblem(error, fakeCtx(), defaultProblemOptions));
+    expect(json).toBe(
+      '{"type":"urn:ward:problem:rate-limited","title":"Too Many Requests","status":429,"code":"RATE_LIMITED",' +
+        '"limiter":"api","violated-policies":["burst"],"detail":"from an extension","request_id":"x"}',
+    );
+  });
+
+  it('keeps an own "__proto__" extension as a member, without touching the prototype', () => {
+    const extensions = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}') as Record<string, unknown>;
+    const problem = formatProblem(new HttpError(400, { extensions }), fakeCtx(), defaultProblemOptions);
+    expect(Object.getPrototypeOf(problem)).toBe(Object.prototype);
+    expect((problem as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(problem))).toMatchObject({ ok: 1 });
+    expect(Object.getOwnPropertyDescriptor(problem, '__proto__')?.value).toEqual({ polluted: true });
+  });
 });
 
 describe('toHttpError', () => {
