@@ -31,7 +31,8 @@
  * - BENCH_PIPELINING   autocannon pipelining (default 1)
  * - BENCH_ONLY         comma-separated suites: node, express, fastify, engine,
  *                      edge-engine, edge-express, edge-fastify, router,
- *                      rate-limit-express, rate-limit-fastify, rate-limit-store, auth-verify,
+ *                      rate-limit-express, rate-limit-fastify, rate-limit-refused-express,
+ *                      rate-limit-refused-fastify, rate-limit-store, auth-verify,
  *                      circuit-breaker, circuit-breaker-fastify (default all)
  */
 import { execFileSync, fork } from 'node:child_process';
@@ -47,7 +48,7 @@ import { startServer } from './lib/server-process.js';
 import { envNumber, median, pairedRatios, spread } from './lib/stats.js';
 import { checkPayload } from './servers/payload.js';
 import { EDGE_REQUEST_HEADERS, checkBare, checkEdge } from './servers/edge.js';
-import { checkExpressRateLimit, checkFastifyRateLimit, checkNoLimiter, checkWardLimiter } from './servers/rate-limit.js';
+import { checkExpressRateLimit, checkFastifyRateLimit, checkNoLimiter, checkPeerRefused, checkWardLimiter, checkWardRefused } from './servers/rate-limit.js';
 import { AUTH_HEADERS, HONO_AUTH_HEADERS, checkAllowed, checkRefused } from './servers/auth.js';
 import { checkApicacheHit, checkCachedPayload, checkWardHit } from './servers/cache.js';
 
@@ -73,6 +74,7 @@ import { checkApicacheHit, checkCachedPayload, checkWardHit } from './servers/ca
  * @property {string[]} [targetVariants] the variants the target applies to (default: every one but the baseline)
  * @property {{ variant: string, against: string, target?: number | null }[]} [compare] further head-to-head ratios (e.g. ward ÷ peers), reported beside the ratios to the baseline; `target`: the ratio to exceed (default 1: ward should beat them), `null` for information only
  * @property {Readonly<Record<string, string>>} [headers] request headers sent with every request (verification and load)
+ * @property {number} [expectStatus] the status every loaded answer must have (default any 2xx; others count as problems)
  * @property {AnswerCheck} check
  */
 
@@ -229,6 +231,37 @@ const HTTP_SUITES = [
     target: 0.95,
     targetVariants: ['ward'],
     compare: [{ variant: 'ward', against: 'peers', target: null }],
+    check: checkNoLimiter,
+  },
+  // Issue "rate-limit": the refusal path, what a flood costs (every request answered 429).
+  {
+    id: 'rate-limit-refused-express',
+    title: 'Refusals on Express: rateLimit() vs express-rate-limit, every request answered 429',
+    script: 'rate-limit-express.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare res.json route (200, for scale)', check: checkNoLimiter },
+      { name: 'ward-refuse', label: 'app.use(ward([rateLimit(1/hour)])): 429', check: checkWardRefused, prime: true },
+      { name: 'peers-refuse', label: 'express-rate-limit (1/hour, draft-8): 429', check: checkPeerRefused, prime: true },
+    ],
+    target: null,
+    compare: [{ variant: 'ward-refuse', against: 'peers-refuse', target: null }],
+    expectStatus: 429,
+    check: checkNoLimiter,
+  },
+  {
+    id: 'rate-limit-refused-fastify',
+    title: 'Refusals on Fastify: rateLimit() vs @fastify/rate-limit, every request answered 429',
+    script: 'rate-limit-fastify.js',
+    baseline: 'bare',
+    variants: [
+      { name: 'bare', label: 'bare route (200, for scale)', check: checkNoLimiter },
+      { name: 'ward-refuse', label: 'register(ward([rateLimit(1/hour)])): 429', check: checkWardRefused, prime: true },
+      { name: 'peers-refuse', label: '@fastify/rate-limit (1/hour, draft spec): 429', check: checkPeerRefused, prime: true },
+    ],
+    target: null,
+    compare: [{ variant: 'ward-refuse', against: 'peers-refuse', target: null }],
+    expectStatus: 429,
     check: checkNoLimiter,
   },
   // Issue "auth": jwtAuth + rbac().requireRole('admin') on repeated tokens
@@ -391,7 +424,12 @@ async function runHttpSuite(suite, settings) {
         if (variant.prime === true) await fetch(server.url, { headers: { ...suite.headers } }).then((res) => res.text());
         await verify(server.url, variant.check ?? suite.check, suite.headers);
         if (variant.anonymous !== undefined) await verify(server.url, variant.anonymous);
-        const load = suite.headers === undefined ? settings : { ...settings, headers: suite.headers };
+        const load = {
+          ...settings,
+          ...(suite.headers === undefined ? {} : { headers: suite.headers }),
+          // The baseline of a refusal suite answers 200: only the refusing variants must answer expectStatus.
+          ...(suite.expectStatus === undefined || variant.name === suite.baseline ? {} : { expectStatus: suite.expectStatus }),
+        };
         const result = await measure(server.url, load, { settle: server.settle, before: server.markCpu, after: server.readCpu });
         runs.get(variant.name)?.push(result);
         const cpu = result.cpuUsPerRequest === null ? '' : `, ${result.cpuUsPerRequest.toFixed(1)} µs CPU/req`;

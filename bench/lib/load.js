@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
  * @property {number} connections concurrent connections
  * @property {number} pipelining requests in flight per connection
  * @property {Readonly<Record<string, string>>} [headers] request headers sent with every request (default none)
+ * @property {number} [expectStatus] the status every answer must have (default: any 2xx)
  */
 
 /**
@@ -20,7 +21,7 @@ import { createRequire } from 'node:module';
  * @property {number} p99Ms 99th percentile latency, milliseconds
  * @property {number} requests total requests answered
  * @property {number} errors connection errors and timeouts
- * @property {number} non2xx answers outside 200–299
+ * @property {number} non2xx answers outside 200–299, or other than `expectStatus` when set
  * @property {number | null} cpuUsPerRequest server CPU microseconds per answered request (null when not measured)
  * @property {number | null} gcUsPerRequest of which V8's garbage collector, microseconds per request (null when not measured)
  * @property {number | null} allocBytesPerRequest JS heap bytes the server allocated per request (null when not measured)
@@ -44,6 +45,7 @@ import { createRequire } from 'node:module';
  * @property {{ p50: number, p99: number }} latency
  * @property {number} errors
  * @property {number} non2xx
+ * @property {Record<string, { count: number }>} [statusCodeStats]
  */
 
 /** autocannon, typed by the one call this harness makes. */
@@ -97,7 +99,7 @@ export async function measure(url, settings, cpu) {
     p99Ms: result.latency.p99,
     requests: result.requests.total,
     errors: result.errors,
-    non2xx: result.non2xx,
+    non2xx: settings.expectStatus === undefined ? result.non2xx : total - (result.statusCodeStats?.[String(settings.expectStatus)]?.count ?? 0),
   };
 }
 

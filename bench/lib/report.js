@@ -121,7 +121,7 @@ function httpRows(suite) {
       Number.isFinite(v.medianGcUs) ? v.medianGcUs.toFixed(1) : 'n/a',
       Number.isFinite(v.medianAllocBytes) ? (v.medianAllocBytes / 1024).toFixed(1) : 'n/a',
       v.rounds.map((r) => fmtInt(r.rps)).join(' / '),
-      v.errors + v.non2xx === 0 ? '-' : `${v.errors} errors, ${v.non2xx} non-2xx`,
+      v.errors + v.non2xx === 0 ? '-' : `${v.errors} errors, ${v.non2xx} with an unexpected status`,
     ]),
   ];
 }

@@ -7,6 +7,9 @@
  */
 import { checkPayload } from './payload.js';
 
+/** One request per hour: after the first, every request of the `*-refuse` variants is refused (the flood path). */
+export const TINY_POLICY = Object.freeze({ name: 'default', limit: 1, windowMs: 3_600_000 });
+
 /** 1e9 requests per minute: nothing the load generator can exhaust. */
 export const HUGE_POLICY = Object.freeze({ name: 'default', limit: 1_000_000_000, windowMs: 60_000 });
 
@@ -85,3 +88,38 @@ export function checkFastifyRateLimit(status, body, headers) {
   if (!/^\d+$/.test(headers.get('ratelimit-reset') ?? '')) return 'expected RateLimit-Reset';
   return undefined;
 }
+
+/**
+ * A refusal of any of the limiters: 429 with `Retry-After`.
+ *
+ * @param {number} status
+ * @param {string} _body
+ * @param {Headers} headers
+ * @returns {string | undefined}
+ */
+function checkRefusal(status, _body, headers) {
+  if (status !== 429) return `expected a refusal (429), got ${status}`;
+  if (!/^\d+$/.test(headers.get('retry-after') ?? '')) return `expected Retry-After in seconds, got ${JSON.stringify(headers.get('retry-after'))}`;
+  return undefined;
+}
+
+/**
+ * ward's refusal: 429 problem+json `RATE_LIMITED` with `Retry-After` and the
+ * `RateLimit` fields (no tokens left).
+ *
+ * @param {number} status
+ * @param {string} body
+ * @param {Headers} headers
+ * @returns {string | undefined}
+ */
+export function checkWardRefused(status, body, headers) {
+  const complaint = checkRefusal(status, body, headers);
+  if (complaint !== undefined) return complaint;
+  if (headers.get('content-type') !== 'application/problem+json') return `expected application/problem+json, got ${JSON.stringify(headers.get('content-type'))}`;
+  if (/** @type {{ code?: unknown }} */ (JSON.parse(body)).code !== 'RATE_LIMITED') return 'expected code RATE_LIMITED';
+  if (!/^"default";r=0;t=\d+$/.test(headers.get('ratelimit') ?? '')) return `expected RateLimit: "default";r=0;t=…, got ${JSON.stringify(headers.get('ratelimit'))}`;
+  return undefined;
+}
+
+/** A peer's refusal: 429 with `Retry-After` (each peer's own body). */
+export const checkPeerRefused = checkRefusal;
