@@ -46,7 +46,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
  */
 export function formatProblem(error: HttpError, ctx: Context, options: ProblemOptions): ProblemDetails {
   const problem: ProblemDetails = {
-    type: options.typeBase + kebabCode(error.code),
+    type: options.typeBase + error.code.toLowerCase().replaceAll('_', '-'),
     title: error.title,
     status: error.status,
     code: error.code,
@@ -67,19 +67,6 @@ export function formatProblem(error: HttpError, ctx: Context, options: ProblemOp
     else problem[name] = extensions[name];
   }
   return problem;
-}
-
-/** `RATE_LIMITED` → `rate-limited`, remembered: codes are a small, fixed set per application. */
-const kebabCodes = new Map<string, string>();
-const KEBAB_CODES_MAX = 512;
-
-function kebabCode(code: string): string {
-  let kebab = kebabCodes.get(code);
-  if (kebab === undefined) {
-    kebab = code.toLowerCase().replace(/_/g, '-');
-    if (kebabCodes.size < KEBAB_CODES_MAX) kebabCodes.set(code, kebab);
-  }
-  return kebab;
 }
 
 export const defaultProblemOptions: ProblemOptions = Object.freeze({
