@@ -64,7 +64,7 @@ import { envNumber, median, pairedRatios, spread } from './lib/stats.js';
  * @property {(answer: any) => boolean} ok
  * @property {boolean} async `call` returns a promise, awaited before the next call
  * @property {() => number} [held] keys the contender holds now
- * @property {(key: string) => string} [storeKey] the key as this contender is called with it, built before timing (the store alone gets the limiter's full key)
+ * @property {(key: string) => string} [storeKey] the key as this contender is called with it, built before timing (RedisStore alone gets the limiter's full Redis key)
  *
  * @typedef {object} MemoryJobResult
  * @property {number} opsPerSec
@@ -189,9 +189,10 @@ function keyOf(i) {
 }
 
 /**
- * The store-level key the limiter would build for `keyOf(i)` (keys.ts:
- * `ward:rl:{default:<key>}`), so the store alone gets keys as long as the
- * limiter passes it.
+ * The Redis key the limiter builds for `keyOf(i)` (keys.ts:
+ * `ward:rl:{default:<key>}`), so RedisStore alone gets keys as long as the
+ * limiter passes it. (In memory the limiter decides in a namespace of its
+ * own and passes the caller's key as it is: so does the memory contender.)
  *
  * @param {string} key
  * @returns {string}
@@ -251,7 +252,7 @@ async function memoryDecider(name, limit, maxKeys) {
       return { call: (key) => limiter.consume(key), ok: (d) => d.allowed, async: true, held: () => store.size };
     }
     const policies = limiter.policies;
-    return { call: (key) => store.consume(key, policies, 1), ok: (d) => d.allowed, async: false, held: () => store.size, storeKey: wardStoreKey };
+    return { call: (key) => store.consume(key, policies, 1), ok: (d) => d.allowed, async: false, held: () => store.size };
   }
   if (name === 'rlf') {
     const { RateLimiterMemory } = (await import('rate-limiter-flexible')).default;

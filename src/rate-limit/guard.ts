@@ -68,10 +68,14 @@ export class StoreGuard {
       this.#failed(error, 'error');
       return Promise.reject(error);
     }
+    // Our own MemoryStore answers well-formed states, synchronously.
+    if (this.#trusted) {
+      this.#succeeded();
+      return answer as StoreDecision;
+    }
     // A custom store may answer through a thenable that is not a native Promise.
     if (answer instanceof Promise || isThenable(answer)) return this.#bounded(Promise.resolve(answer), stateLength(policies));
-    // Our own MemoryStore answers well-formed states; anything else is checked.
-    if (!this.#trusted && !isDecision(answer, stateLength(policies))) return Promise.reject(this.#garbage());
+    if (!isDecision(answer, stateLength(policies))) return Promise.reject(this.#garbage());
     this.#succeeded();
     return answer as StoreDecision;
   }

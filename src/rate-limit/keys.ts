@@ -23,6 +23,11 @@ export function storeKey(prefixed: string, key: string): string {
   return `${prefixed}${key}}`;
 }
 
+/** The caller's key inside a full store key of `prefixed` ({@link storeKey} undone), or undefined when it is not one. */
+export function callerKey(prefixed: string, full: string): string | undefined {
+  return full.length > prefixed.length && full.startsWith(prefixed) && full.endsWith('}') ? full.slice(prefixed.length, -1) : undefined;
+}
+
 /**
  * The rate-limit identity of a client address: IPv4 as it is (an
  * IPv4-mapped IPv6 address as its IPv4), IPv6 masked to its first

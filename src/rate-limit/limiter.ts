@@ -8,7 +8,7 @@
 import { callAsync } from '@ward/core';
 import { StoreGuard, type StoreFailure } from './guard.js';
 import { storeKey } from './keys.js';
-import { MemoryStore } from './memory-store.js';
+import { MEMORY_NAMESPACE, MemoryStore } from './memory-store.js';
 import { rateLimitMetrics } from './metrics.js';
 import { LIMITER_OPTION_NAMES, type RateLimiterOptions, resolveLimiterOptions, type FailureMode } from './options.js';
 import type { CompiledPolicies } from './policy.js';
@@ -52,7 +52,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const config = resolveLimiterOptions(options);
   const { name, policies, failureMode, fallbackPolicies } = config;
   const metrics = rateLimitMetrics(config.registry, config.prefix, name, config.store.kind);
-  const guard = new StoreGuard(config.store, {
+  // In memory, the limiter has a namespace of its own and needs no key prefix (memory-store.ts says why).
+  const namespaced = config.store instanceof MemoryStore;
+  const store = namespaced ? config.store[MEMORY_NAMESPACE](config.keyPrefix) : config.store;
+  const keyPrefix = config.keyPrefix;
+  const guard = new StoreGuard(store, {
     limiter: name,
     timeoutMs: config.storeTimeoutMs,
     breakerFailures: config.breaker.failures,
@@ -82,7 +86,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (!Number.isInteger(cost) || cost < 0 || cost > 1_000_000_000) {
       throw new RangeError(`rate limiter "${name}": cost must be an integer from 0 to 1 000 000 000, got ${String(cost)}`);
     }
-    const full = storeKey(config.keyPrefix, key);
+    const full = namespaced ? key : storeKey(keyPrefix, key);
     const started = metrics.timed ? performance.now() : 0;
     // The guard never throws: whatever the store threw or rejected with arrives as a rejection, a store failure.
     const answer = guard.consume(full, policies, cost);
@@ -92,7 +96,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         if (metrics.timed) metrics.latency((performance.now() - started) / 1000);
         return decided(settled, cost, 'store', policies);
       },
-      (error: unknown) => failed(full, cost, error),
+      (error: unknown) => failed(key, cost, error),
     );
   }
 
@@ -102,9 +106,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   async function reset(key: string): Promise<void> {
-    const full = storeKey(config.keyPrefix, key);
-    fallback?.reset(full);
-    await config.store.reset(full);
+    // The fallback is this limiter's own: its keys need no prefix.
+    fallback?.reset(key);
+    await store.reset(namespaced ? key : storeKey(keyPrefix, key));
   }
 
   return Object.freeze({ name, policies, failureMode, consume, reset, [DECIDE]: decide });

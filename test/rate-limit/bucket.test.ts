@@ -149,6 +149,63 @@ describe('MemoryStore: the bound', () => {
   });
 });
 
+describe('MemoryStore shared by several limiters', () => {
+  const policies: RateLimitPolicy[] = [{ name: 'p', limit: 2, windowMs: 60_000 }];
+  const on = (store: MemoryStore, name: string) => createRateLimiter({ name, policies, store, registry: new Registry() });
+
+  it('keeps each name in its own namespace, and one name in one, bounded by max in each', async () => {
+    const store = new MemoryStore({ max: 2, now: () => 1_000_000 });
+    const login = on(store, 'login');
+    const api = on(store, 'api');
+    const again = on(store, 'login');
+    expect((await login.consume('alice')).remaining).toBe(1);
+    // Another limiter's key of the same spelling is another bucket…
+    expect((await api.consume('alice')).remaining).toBe(1);
+    // …a limiter of the same name is the same bucket (as in Redis, where its keys are the same keys).
+    expect((await again.consume('alice')).remaining).toBe(0);
+    expect((await login.consume('alice')).outcome).toBe('limited');
+    // The store's own keys (direct calls) are apart from every limiter's…
+    expect(store.consume('alice', login.policies, 1).state[1]).toBe(60_000);
+    expect(store.size).toBe(3);
+    // …except a limiter's full key, which is that limiter's bucket, as in Redis.
+    expect(store.consume('ward:rl:{api:alice}', api.policies, 1).allowed).toBe(true);
+    expect((await api.consume('alice')).outcome).toBe('limited');
+    store.reset('ward:rl:{api:alice}');
+    expect((await api.consume('alice')).remaining).toBe(1);
+    expect(store.size).toBe(3);
+    // max counts per namespace: two more keys of 'api' evict its 'alice', not login's.
+    await api.consume('bob');
+    await api.consume('carol');
+    expect(store.size).toBe(4);
+    expect((await api.consume('alice')).remaining).toBe(1);
+    expect((await login.consume('alice')).outcome).toBe('limited');
+  });
+
+  it('buckets decided through full keys before a limiter existed are its buckets once it does', async () => {
+    const store = new MemoryStore({ now: () => 1_000_000 });
+    const probe = on(new MemoryStore(), 'probe');
+    store.consume('ward:rl:{late:k}', probe.policies, 2);
+    store.consume('k', probe.policies, 1);
+    const late = on(store, 'late');
+    expect((await late.consume('k')).outcome).toBe('limited');
+    expect(store.size).toBe(2);
+  });
+
+  it('reset() forgets a key in its own limiter only; clear() forgets every namespace', async () => {
+    const store = new MemoryStore({ now: () => 1_000_000 });
+    const a = on(store, 'a');
+    const b = on(store, 'b');
+    await a.consume('k');
+    await b.consume('k');
+    await a.reset('k');
+    expect((await a.consume('k')).remaining).toBe(1);
+    expect((await b.consume('k')).remaining).toBe(0);
+    store.clear();
+    expect(store.size).toBe(0);
+    expect((await b.consume('k')).remaining).toBe(1);
+  });
+});
+
 describe('MemoryStore: the last key decided', () => {
   it('is the most recent entry: repeats, evictions (max 1) and resets all stay exact', async () => {
     const store = new MemoryStore({ max: 1, now: () => 1_000_000 });
