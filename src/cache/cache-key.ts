@@ -49,12 +49,26 @@ export function queryKeying(query: QueryKeying | undefined, where: string): (que
 
 /** `path?query|scheme://host`: the resource, before any user or variant part. */
 export function resourceKey(parts: KeyParts, query: (raw: string) => string): string {
-  return `${resourcePath(parts.path, query(parts.query))}|${parts.scheme}://${parts.host.toLowerCase()}`;
+  return `${resourcePath(parts.path, query(parts.query))}|${parts.scheme}://${keyPart(parts.host.toLowerCase())}`;
 }
 
-/** `path?query`: the key prefix shared by a resource's entries on every host, for every user, in every variant. */
+/**
+ * `path?query`: the key prefix shared by a resource's entries on every host,
+ * for every user, in every variant. The path holds no `?`, and a `|` of the
+ * query is written `%7C` (as the query's parsers read it), so the first `?`
+ * and every `|` after it are the key's own separators.
+ */
 export function resourcePath(path: string, normalisedQuery: string): string {
-  return `${path}?${normalisedQuery}`;
+  return `${path}?${normalisedQuery.indexOf('|') === -1 ? normalisedQuery : normalisedQuery.replaceAll('|', '%7C')}`;
+}
+
+/**
+ * A value the client chose (the host, a keyed header) as one part of a key:
+ * `%` and `|` percent-encoded, so it can never spell the separators of the
+ * parts after it (`Host: a.test|user="alice"` is not alice's key).
+ */
+export function keyPart(value: string): string {
+  return value.indexOf('|') === -1 && value.indexOf('%') === -1 ? value : value.replaceAll('%', '%25').replaceAll('|', '%7C');
 }
 
 /** `b=2&a=1&a=0` → `a=1&a=0&b=2`: sorted by name (a stable sort: repeated names keep their order), in one canonical encoding. */

@@ -21,7 +21,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type Context, defineMiddleware, markFactory, type Middleware, type Next, withDeadline } from '@ward/core';
-import { resourceKey, resourcePath, variantKey, varyNames } from './cache-key.js';
+import { keyPart, resourceKey, resourcePath, variantKey, varyNames } from './cache-key.js';
 import { type BypassReason, type CacheResult, type Forward, forwardStatus, hitStatus } from './cache-status.js';
 import { flatHeaders, handlerTags, resourceTag, same, storedHeaders, userTag } from './entry.js';
 import { CacheError, onlyIfCachedMiss } from './errors.js';
@@ -175,7 +175,7 @@ class Cache {
     let key = resourceKey({ scheme: ctx.req.secure ? 'https' : 'http', host: headers.host ?? '', path: ctx.req.path, query: rawQuery(ctx.req.url) }, this.o.query);
     for (const name of this.o.keyHeaders) {
       const value = headers[name];
-      if (value !== undefined) key += `|${name}=${Array.isArray(value) ? value.join(',') : value}`;
+      if (value !== undefined) key += `|${name}=${keyPart(Array.isArray(value) ? value.join(',') : value)}`;
     }
     if (user !== undefined) key += `|user=${JSON.stringify(user)}`;
     return key;

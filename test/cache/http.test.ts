@@ -221,6 +221,14 @@ describe.each(storesByStack('http', STACKS))('responseCache on $name', ({ store,
     const anonymous = await app.get('/me');
     expect(anonymous.json()).toEqual({});
     expect(anonymous.headers['cache-status']).toBe('ward; fwd=uri-miss; detail=private');
+    // Neither Host nor a keyed forwarding header can spell the key's separators: no forged way into alice's entry.
+    const hers = { ...alice, host: 'a.test', 'x-forwarded-host': 'x' };
+    expect((await app.get('/me', { headers: hers })).headers['cache-status']).toMatch(/; stored; /);
+    expect((await app.get('/me', { headers: hers })).headers['x-cache']).toBe('HIT');
+    for (const forged of [{ host: 'a.test|x-forwarded-host=x|user="alice"' }, { host: 'a.test', 'x-forwarded-host': 'x|user="alice"' }]) {
+      const attempt = await app.get('/me', { headers: forged });
+      expect([attempt.headers['x-cache'], attempt.json()], JSON.stringify(forged)).toEqual(['MISS', {}]);
+    }
     await app.cache.invalidateUser('alice');
     expect((await app.get('/me', { headers: alice })).headers['x-cache']).toBe('MISS');
     expect((await app.get('/me', { headers: bob })).headers['x-cache']).toBe('HIT');
