@@ -47,7 +47,6 @@ export class MemoryStore implements RateLimitStore {
   /** The key decided last and its state: it is the cache's most recent entry, so a repeat needs no lookup. */
   #lastKey: string | undefined = undefined;
   #lastState: BucketState | undefined = undefined;
-  readonly #max: number;
   /** The limiters' namespaces, by key prefix (see {@link MEMORY_NAMESPACE}). */
   readonly #namespaces = new Map<string, MemoryStore>();
 
@@ -56,7 +55,6 @@ export class MemoryStore implements RateLimitStore {
     integerIn('MemoryStore max', max, 1, 100_000_000);
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('MemoryStore now must be a function returning milliseconds');
     this.#now = options.now ?? Date.now;
-    this.#max = max;
     this.#cache = new LRUCache<string, BucketState>({ max });
   }
 
@@ -75,7 +73,7 @@ export class MemoryStore implements RateLimitStore {
   [MEMORY_NAMESPACE](prefix: string): MemoryStore {
     let namespace = this.#namespaces.get(prefix);
     if (namespace === undefined) {
-      namespace = new MemoryStore({ max: this.#max, now: this.#now });
+      namespace = new MemoryStore({ max: this.#cache.max, now: this.#now });
       this.#namespaces.set(prefix, namespace);
       // Buckets decided through full keys before the limiter came move in with it, oldest first.
       for (const full of [...this.#cache.rkeys()]) {

@@ -137,6 +137,19 @@ export const CACHE: readonly Scenario[] = [
     counts: { json: 3 },
   },
   {
+    name: 'cache: a Host or keyed header holding the key separator cannot spell another entry’s key',
+    chain: () => [cached()],
+    exchanges: [
+      { path: '/json', request: { headers: { host: 'a.test', 'x-forwarded-host': 'x' } }, expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      { path: '/json', request: { headers: { host: 'a.test', 'x-forwarded-host': 'x' } }, expect: { status: 200, headers: { 'x-cache': 'HIT' } } },
+      // Before the parts were escaped, this Host made exactly the entry's key above.
+      { path: '/json', request: { headers: { host: 'a.test|x-forwarded-host=x' } }, expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      { path: '/json', request: { headers: { host: 'a.test', 'x-forwarded-host': 'x%7Cy' } }, expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      { path: '/json', request: { headers: { host: 'a.test', 'x-forwarded-host': 'x|y' } }, expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+    ],
+    counts: { json: 4 },
+  },
+  {
     name: 'cache: stale-if-error — within the window a failure downstream gets the stale entry; past it the failure goes on',
     chain: (probe) => {
       const c = clock();
