@@ -1,8 +1,11 @@
 /**
  * Refresh-token families in process memory: a bounded lru-cache of
- * families (each entry's TTL its remaining absolute lifetime) and a bounded
- * index subject → families. Every operation is synchronous, so a rotation
- * is atomic within the process by construction.
+ * families (each entry's TTL its remaining absolute lifetime) and an index
+ * subject → families that holds exactly the families the cache holds (a
+ * family leaves the index when it leaves the cache), so it is bounded by
+ * the same `maxFamilies` and `revokeSubject` can never miss a live login.
+ * Every operation is synchronous, so a rotation is atomic within the
+ * process by construction.
  */
 import { describeValue } from '@ward/core';
 import { LRUCache } from 'lru-cache';
@@ -12,8 +15,6 @@ import type { RefreshFamily, RefreshStore, RotateResult } from './refresh-store.
 export interface MemoryRefreshStoreOptions {
   /** Most families (logins) kept; past it the least recently used is forgotten (its tokens stop working). Default: `100_000`. */
   maxFamilies?: number;
-  /** Most subjects indexed for `revokeSubject`. Default: `100_000`. */
-  maxSubjects?: number;
   /**
    * Most live logins per subject. Past it the oldest login is revoked (never
    * just forgotten by the index, so `revokeSubject` cannot miss one). Default: `100`.
@@ -35,12 +36,21 @@ export class MemoryRefreshStore implements RefreshStore {
   readonly #families: LRUCache<string, RefreshFamily>;
   /** Hashes of each family's spent tokens (the last MAX_SPENT), to tell reuse from forgery. */
   readonly #spent = new WeakMap<RefreshFamily, Set<string>>();
-  readonly #bySubject: LRUCache<string, Set<string>>;
+  /** Never evicts on its own: an index that forgot a subject would let `revokeSubject` miss its logins. */
+  readonly #bySubject = new Map<string, Set<string>>();
   readonly #perSubject: number;
 
   constructor(options: MemoryRefreshStoreOptions = {}) {
-    this.#families = new LRUCache({ max: bound(options.maxFamilies, 100_000, 'maxFamilies') });
-    this.#bySubject = new LRUCache({ max: bound(options.maxSubjects, 100_000, 'maxSubjects') });
+    if ((options as { maxSubjects?: unknown }).maxSubjects !== undefined) {
+      throw new TypeError('MemoryRefreshStore({ maxSubjects }) is gone: the subject index holds exactly the families kept, so maxFamilies bounds both');
+    }
+    this.#families = new LRUCache({
+      max: bound(options.maxFamilies, 100_000, 'maxFamilies'),
+      // Evicted or expired (not replaced by a rotation): out of the index too.
+      dispose: (record, family, reason) => {
+        if (reason !== 'set') this.#unindex(record.subject, family);
+      },
+    });
     this.#perSubject = bound(options.maxFamiliesPerSubject, 100, 'maxFamiliesPerSubject');
   }
 
@@ -56,6 +66,13 @@ export class MemoryRefreshStore implements RefreshStore {
       this.revokeFamily(oldest);
       families.delete(oldest);
     }
+  }
+
+  #unindex(subject: string, family: string): void {
+    const families = this.#bySubject.get(subject);
+    if (families === undefined) return;
+    families.delete(family);
+    if (families.size === 0) this.#bySubject.delete(subject);
   }
 
   rotate(family: string, presentedHash: string, nextHash: string, now: number, idleTtlMs: number): RotateResult {
@@ -104,6 +121,11 @@ export class MemoryRefreshStore implements RefreshStore {
   /** Number of families held (tests, metrics). */
   get size(): number {
     return this.#families.size;
+  }
+
+  /** Number of subjects indexed: never more than {@link size}. */
+  get subjects(): number {
+    return this.#bySubject.size;
   }
 
   /** Replaces a record, keeping its remaining TTL. */

@@ -273,6 +273,32 @@ describe('review fixes: forged logout, many rotations, many logins, listeners, o
     expect(await codeOf(tokens.refresh(newest.refreshToken))).toBe('REFRESH_TOKEN_INVALID');
   });
 
+  it('memory: logoutAll reaches a live login however many other users logged in since (the subject index forgets nobody alive)', () => {
+    const store = new MemoryRefreshStore({ maxFamilies: 200_001 });
+    const record = (subject: string, hash: string) => ({ subject, grant: {}, createdAt: NOW_MS, absoluteExpiresAt: NOW_MS + DAY, idleExpiresAt: NOW_MS + DAY, currentHash: hash, revoked: false });
+    store.create('alice-login', record('alice', 'h0'));
+    let current = 0;
+    // 150 000 other users log in while alice keeps refreshing.
+    for (let i = 1; i <= 150_000; i++) {
+      store.create(`f${i}`, record(`user-${i}`, 'x'));
+      if (i % 50_000 === 0) expect(store.rotate('alice-login', `h${current}`, `h${++current}`, NOW_MS, DAY).outcome).toBe('rotated');
+    }
+    store.revokeSubject('alice');
+    expect(store.rotate('alice-login', `h${current}`, 'next', NOW_MS, DAY).outcome).toBe('invalid');
+    expect(store.rotate('f150000', 'x', 'y', NOW_MS, DAY).outcome).toBe('rotated');
+  });
+
+  it('memory: the subject index holds exactly the families kept, so maxFamilies bounds it', () => {
+    const store = new MemoryRefreshStore({ maxFamilies: 3 });
+    const record = (subject: string) => ({ subject, grant: {}, createdAt: NOW_MS, absoluteExpiresAt: NOW_MS + DAY, idleExpiresAt: NOW_MS + DAY, currentHash: 'h', revoked: false });
+    for (let i = 0; i < 10; i++) store.create(`f${i}`, record(`user-${i}`));
+    expect([store.size, store.subjects]).toEqual([3, 3]);
+    store.create('g1', record('user-9'));
+    store.create('g2', record('user-9'));
+    expect([store.size, store.subjects]).toEqual([3, 1]);
+    expect(() => new MemoryRefreshStore({ maxSubjects: 10 } as never)).toThrow(/maxSubjects.*is gone/);
+  });
+
   it('a listener that throws changes nothing: a reuse is still REFRESH_TOKEN_REUSED', async () => {
     const tokens = createTokenService({ ...base, onEvent: () => {
       throw new Error('logger down');
