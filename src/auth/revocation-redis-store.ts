@@ -56,14 +56,10 @@ export class RedisRevocationStore implements RevocationStore {
   async isRevoked(query: RevocationQuery): Promise<boolean> {
     this.#ready();
     const base = this.#subjectKey(query.issuer, query.subject);
-    if (query.tokenId === undefined) {
-      const before = await this.#client.get(`${base}:before`);
-      return before !== null;
-    }
+    if (query.tokenId === undefined) return belowWatermark(query, await this.#client.get(`${base}:before`));
     const [token, before] = await this.#client.mget(`${base}:jti:${digest(query.tokenId)}`, `${base}:before`);
     if (token !== null && token !== undefined) return true;
-    if (before === null || before === undefined) return false;
-    return query.issuedAt === undefined || query.issuedAt <= Number(before);
+    return belowWatermark(query, before);
   }
 
   async revokeToken(token: RevokedToken): Promise<void> {
@@ -85,6 +81,12 @@ export class RedisRevocationStore implements RevocationStore {
   #ready(): void {
     ensureReady(this.#client);
   }
+}
+
+/** A subject's watermark revokes the tokens issued up to it (all of them when the token has no `iat`), not those issued after. */
+function belowWatermark(query: RevocationQuery, before: string | null | undefined): boolean {
+  if (before === null || before === undefined) return false;
+  return query.issuedAt === undefined || query.issuedAt <= Number(before);
 }
 
 /** 22 base64url characters of SHA-256 (132 bits): short keys, no claim text in them. */

@@ -48,6 +48,15 @@ describe.each([
     expect(await at(t + 1)).toBe(true);
     expect(await store.isRevoked({ issuer: ISSUER, subject: 'u3', tokenId: 'x', issuedAt: t - 1 })).toBe(false);
   });
+
+  it('a token without a jti is judged by its iat against the watermark too: one issued after it is not revoked', async () => {
+    const store: RevocationStore = make();
+    const t = nowS();
+    await store.revokeSubject(ISSUER, 'u4', t, 900);
+    const at = (issuedAt: number | undefined) => store.isRevoked({ issuer: ISSUER, subject: 'u4', issuedAt });
+    expect([await at(t - 1), await at(t), await at(t + 1), await at(undefined)]).toEqual([true, true, false, true]);
+    expect(await store.isRevoked({ issuer: ISSUER, subject: 'u5', issuedAt: t - 1 })).toBe(false);
+  });
 });
 
 describe('RedisRevocationStore keys', () => {
