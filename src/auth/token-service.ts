@@ -76,7 +76,13 @@ export interface TokenService {
   refresh(refreshToken: unknown): Promise<TokenPair>;
   /** Revokes the family of `refreshToken` (idempotent; unknown tokens are ignored). */
   logout(refreshToken: unknown): Promise<void>;
-  /** Revokes every family of `subject`, and (with `revocation`) every access token issued to it so far. */
+  /**
+   * Revokes every family of `subject`, and (with `revocation`) every access
+   * token issued to it so far. With `revocation` it resolves once the
+   * current second is over (at most 1 s): `iat` has whole seconds, so a
+   * token issued later in the second of the watermark would be revoked too;
+   * tokens issued after it resolves are not.
+   */
   logoutAll(subject: string): Promise<void>;
   /** Revokes one access token until its `exp` (needs `revocation`). */
   revokeAccessToken(user: AuthUser): Promise<void>;
@@ -198,7 +204,15 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
     async logoutAll(subject) {
       await stored(() => store.revokeSubject(subject));
-      if (revocation !== undefined) await stored(() => revocation.revokeSubject(issuer, subject, Math.floor(now() / 1000), accessTtl));
+      if (revocation !== undefined) {
+        const at = now();
+        const second = Math.floor(at / 1000);
+        await stored(() => revocation.revokeSubject(issuer, subject, second, accessTtl));
+        // `iat` has whole seconds, so the watermark revokes the rest of this
+        // second too: resolve once it is over, so that a login that follows
+        // (the usual "password changed" flow) is not revoked with the old ones.
+        await new Promise<void>((resolve) => setTimeout(resolve, (second + 1) * 1000 - at));
+      }
       emit({ type: 'logout_all', subject });
     },
 

@@ -181,6 +181,18 @@ describe.each(STORES)('token service on the %s store', (_kind, makeStore) => {
     expect(await codeOf(Promise.resolve(verifier.verify(other.accessToken)))).toBe('OK');
   });
 
+  it('logoutAll then a new login (the "password changed" flow): the new tokens are valid, the old ones revoked', async () => {
+    const revocation = new MemoryRevocationStore();
+    const tokens = createTokenService({ issuer: ISSUER, audience: AUDIENCE, signingKey: { kid: 'k1', alg: 'HS256', secret: SECRET }, revocation });
+    const verifier = createJwtVerifier({ ...tokens.verification(), revocation });
+    const before = await tokens.issue('user-1');
+    await tokens.logoutAll('user-1');
+    const after = await tokens.issue('user-1');
+    expect(await codeOf(Promise.resolve(verifier.verify(before.accessToken)))).toBe('TOKEN_REVOKED');
+    expect(await codeOf(Promise.resolve(verifier.verify(after.accessToken)))).toBe('OK');
+    expect(await codeOf(tokens.refresh(after.refreshToken))).toBe('OK');
+  });
+
   it('revokeAccessToken revokes one access token by its jti', async () => {
     const revocation = new MemoryRevocationStore({ now: () => NOW_MS });
     const { tokens } = service({ revocation });
