@@ -27,6 +27,8 @@ export const MALFORMED: TokenFound = Object.freeze({ kind: 'malformed' });
 
 /** The RFC 7235 token68 of the Bearer scheme (RFC 6750 §2.1 b64token). */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** One character of an RFC 9110 token (a scheme name goes on while these follow). */
+const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]$/;
 /** A cookie name: an RFC 9110 token. */
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -58,11 +60,12 @@ function fromHeader(ctx: Context): TokenFound {
   // Node keeps only the first of repeated Authorization fields; a proxy
   // might keep the last. Two fields are refused, not picked from.
   if (repeated(ctx.raw.req.rawHeaders)) return MALFORMED;
-  const space = value.indexOf(' ');
-  const scheme = space === -1 ? value : value.slice(0, space);
-  // Another scheme (Basic, DPoP…) is not ours: no bearer token here.
-  if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') return NONE;
-  const token = space === -1 ? '' : value.slice(space + 1);
+  // Another scheme (Basic, DPoP, Bearerish…) is not ours: no bearer token here.
+  if (value.length < 6 || value.slice(0, 6).toLowerCase() !== 'bearer' || (value.length > 6 && TCHAR.test(value[6]!))) return NONE;
+  // Ours: exactly one space, then the token. A tab, a comma, two spaces or
+  // nothing is a malformed bearer credential, never "no credential".
+  if (value.charCodeAt(6) !== 0x20) return MALFORMED;
+  const token = value.slice(7);
   return B64TOKEN.test(token) ? { kind: 'token', token } : MALFORMED;
 }
 

@@ -83,6 +83,7 @@ for (const stack of STACKS) {
     it('no credentials: 401 TOKEN_MISSING, a challenge without error; another scheme counts as none', async () => {
       await expect401(await get('/me'), 'TOKEN_MISSING');
       await expect401(await get('/me', { authorization: 'Basic dXNlcjpwYXNz' }), 'TOKEN_MISSING');
+      await expect401(await get('/me', { authorization: `Bearerish ${valid}` }), 'TOKEN_MISSING');
       await expect401(await get(`/me?access_token=${valid}`), 'TOKEN_MISSING');
     });
 
@@ -90,6 +91,8 @@ for (const stack of STACKS) {
       ['an empty Bearer', 'Bearer'],
       ['Bearer and a space', 'Bearer '],
       ['two spaces', 'Bearer  TOKEN'],
+      ['a tab after the scheme', 'Bearer\tTOKEN'],
+      ['a comma after the scheme', 'Bearer,TOKEN'],
       ['two Bearer values in one field', 'Bearer TOKEN, Bearer TOKEN'],
       ['two tokens', 'Bearer TOKEN TOKEN'],
       ['a quote in the token', 'Bearer "TOKEN"'],

@@ -56,12 +56,14 @@ export const AUTH: readonly Scenario[] = [
     counts: {},
   },
   {
-    name: 'auth: optional mode lets anonymous requests through, still refuses a bad token',
+    name: 'auth: optional mode lets anonymous requests through, still refuses a bad or malformed token',
     chain: () => [userAfterNext, auth({ optional: true })],
     exchanges: [
       { path: '/text', expect: { status: 200, text: TEXT_BODY, headers: { 'x-user': 'anonymous' } } },
       { path: '/text', request: bearer(BOB), expect: { status: 200, text: TEXT_BODY, headers: { 'x-user': 'bob' } } },
       { path: '/text', request: bearer(FORGED), expect: { status: 401, problem: problem401('TOKEN_INVALID', 'The access token is not valid') } },
+      // A tab after the scheme is a malformed bearer credential, not an absent one: refused, not let through anonymously.
+      { path: '/text', request: { headers: { authorization: `Bearer\t${BOB}` } }, expect: { status: 401, problem: problem401('CREDENTIALS_MALFORMED', 'The credentials are malformed: send one bearer token, in one place') } },
     ],
     counts: { text: 2 },
   },
