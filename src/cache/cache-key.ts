@@ -71,12 +71,47 @@ export function keyPart(value: string): string {
   return value.indexOf('|') === -1 && value.indexOf('%') === -1 ? value : value.replaceAll('%', '%25').replaceAll('|', '%7C');
 }
 
-/** `b=2&a=1&a=0` → `a=1&a=0&b=2`: sorted by name (a stable sort: repeated names keep their order), in one canonical encoding. */
+/**
+ * `b=2&a=1&a=0` → `a=1&a=0&b=2`: sorted by name (a stable sort: repeated
+ * names keep their order), each pair in one canonical encoding — so only
+ * queries every router reads alike share a key. A pair that is not valid
+ * UTF-8 once decoded (`%FF`, `%ZZ`) is kept byte for byte, marked with a
+ * `#` no canonical pair holds: URLSearchParams would turn `%FF` into
+ * U+FFFD, the same as `%EF%BF%BD`, while Fastify's parser hands the
+ * handler `'%FF'` itself, so the two are different resources there.
+ */
 export function sortedQuery(query: string): string {
   if (query === '') return '';
-  const pairs = [...new URLSearchParams(query)];
+  const pairs: [name: string, pair: string][] = [];
+  for (const raw of query.split('&')) {
+    if (raw === '') continue;
+    const eq = raw.indexOf('=');
+    const rawName = eq === -1 ? raw : raw.slice(0, eq);
+    const name = decodedPart(rawName);
+    const value = eq === -1 ? '' : decodedPart(raw.slice(eq + 1));
+    // Sorted by name either way, so a repeated name keeps its order.
+    if (name === undefined || value === undefined) pairs.push([name ?? rawName, `#${encodeURIComponent(raw)}`]);
+    else pairs.push([name, `${encodedPart(name)}=${encodedPart(value)}`]);
+  }
   pairs.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-  return new URLSearchParams(pairs).toString();
+  let key = '';
+  for (let i = 0; i < pairs.length; i++) key += i === 0 ? pairs[i]![1] : `&${pairs[i]![1]}`;
+  return key;
+}
+
+/** A name or value as form decoding reads it (`+` is a space); undefined when it is no valid UTF-8. */
+function decodedPart(raw: string): string | undefined {
+  if (raw.indexOf('%') === -1) return raw.indexOf('+') === -1 ? raw : raw.replaceAll('+', ' ');
+  try {
+    return decodeURIComponent(raw.indexOf('+') === -1 ? raw : raw.replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/** One canonical spelling of a decoded part: it never holds `&`, `=`, `#` or `|`. */
+function encodedPart(value: string): string {
+  return /^[A-Za-z0-9\-_.~]*$/.test(value) ? value : encodeURIComponent(value);
 }
 
 /** The request header names a `Vary` value lists, lower-case, sorted, deduplicated; `'*'` for `Vary: *`. */

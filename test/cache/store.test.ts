@@ -4,7 +4,7 @@
  * bounded by bytes, each entry expiring by its own TTL (on an injected
  * clock), invalidation by key, prefix and tag with no tag left behind.
  */
-import { MemoryCacheStore, type CachedResponse, entrySize, queryKeying, resourceKey, sortedQuery, variantKey, varyNames } from '@ward/cache';
+import { MemoryCacheStore, type CachedResponse, entrySize, queryKeying, resourceKey, resourcePath, sortedQuery, variantKey, varyNames } from '@ward/cache';
 import CachePolicy from 'http-cache-semantics';
 import { describe, expect, it } from 'vitest';
 
@@ -33,8 +33,20 @@ describe('cache keys', () => {
     expect(resourceKey(parts('', 'h', 'http'), sorted)).not.toBe(resourceKey(parts('', 'h', 'https'), sorted));
     expect(resourceKey({ scheme: 'http', host: 'h', path: '/A', query: '' }, sorted)).not.toBe(resourceKey({ scheme: 'http', host: 'h', path: '/a', query: '' }, sorted));
     expect(resourceKey({ scheme: 'http', host: 'h', path: '/a%2Fb', query: '' }, sorted)).not.toBe(resourceKey({ scheme: 'http', host: 'h', path: '/a/b', query: '' }, sorted));
-    expect(sortedQuery('q=a%20b&p=1')).toBe('p=1&q=a+b');
+    expect(sortedQuery('q=a%20b&p=1')).toBe('p=1&q=a%20b');
+    expect(sortedQuery('q=a+b')).toBe(sortedQuery('q=a%20b'));
+    expect(sortedQuery('q=%2B')).not.toBe(sortedQuery('q=+'));
     expect(resourceKey(parts('page=2'), sorted)).toBe('/api/v1/users?page=2|https://api.example.com');
+  });
+
+  it('sorted: a pair that is no valid UTF-8 once decoded is kept byte for byte, so it never merges with another spelling (Fastify hands the handler the raw text)', () => {
+    const distinct = ['q=%FF', 'q=%ff', 'q=%EF%BF%BD', 'q=%ZZ', 'q=%25ZZ', 'q=%ZZ%41', 'q=%25ZZA', 'q=%FF%7C', 'q=%FF|', '%FF=1', '%EF%BF%BD=1'];
+    expect(new Set(distinct.map(sortedQuery)).size).toBe(distinct.length);
+    for (const query of distinct) expect(resourcePath('/p', sortedQuery(query)).split('|')).toHaveLength(1);
+    // Valid spellings of one value still share a key, and the kept pairs still sort among the others.
+    expect(sortedQuery('a=%31&b=%41')).toBe(sortedQuery('b=A&a=1'));
+    expect(sortedQuery('z=1&q=%FF&a=2')).toBe(sortedQuery('a=2&q=%FF&z=1'));
+    expect(sortedQuery('q=1&q=%FF')).not.toBe(sortedQuery('q=%FF&q=1'));
   });
 
   it('exact, ignore, or a function of the parameters', () => {

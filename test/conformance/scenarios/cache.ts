@@ -150,6 +150,20 @@ export const CACHE: readonly Scenario[] = [
     counts: { json: 4 },
   },
   {
+    name: 'cache: queries the router reads differently never share an entry (%FF is not %EF%BF%BD); reordered and re-spelled ones do',
+    chain: () => [cached()],
+    exchanges: [
+      { path: '/json?q=%FF', expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      // URLSearchParams reads both as U+FFFD; Fastify hands the handler '%FF' for the first.
+      { path: '/json?q=%EF%BF%BD', expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      { path: '/json?q=%ff', expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      { path: '/json?q=%FF', expect: { status: 200, headers: { 'x-cache': 'HIT' } } },
+      { path: '/json?b=2&a=1', expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      { path: '/json?a=%31&b=2', expect: { status: 200, headers: { 'x-cache': 'HIT' } } },
+    ],
+    counts: { json: 4 },
+  },
+  {
     name: 'cache: stale-if-error — within the window a failure downstream gets the stale entry; past it the failure goes on',
     chain: (probe) => {
       const c = clock();
