@@ -31,8 +31,12 @@ const direct: ClientResolver = {
 export function clientResolver(trust: TrustProxy = false): ClientResolver {
   if (trust === false) return direct;
   const isTrusted = compileTrust(trust);
+  // Some proxies (Azure's among them) write `IP:port` entries: the port is
+  // dropped before the trust check and from the answer, so a client's
+  // changing source port never makes it a new client.
+  const isTrustedHop = (address: string, hop: number): boolean => isTrusted(withoutPort(address), hop);
   return {
-    ip: (req) => proxyaddr(req, isTrusted),
+    ip: (req) => withoutPort(proxyaddr(req, isTrustedHop)),
     secure(req) {
       if (isTlsSocket(req)) return true;
       const peer = req.socket.remoteAddress;
@@ -67,6 +71,21 @@ function compileTrust(trust: Exclude<TrustProxy, false>): (address: string, hop:
       'There is no `true`: name the proxies you trust, or pass () => true knowingly.',
   );
 }
+
+/** `5.5.5.5:51234` → `5.5.5.5`, `[2001:db8::1]:443` and `[2001:db8::1]` → `2001:db8::1`; anything else as it is. */
+export function withoutPort(address: string): string {
+  if (address.charCodeAt(0) === 0x5b /* [ */) {
+    const close = address.indexOf(']');
+    if (close !== -1 && (close === address.length - 1 || PORT.test(address.slice(close + 1)))) return address.slice(1, close);
+    return address;
+  }
+  const colon = address.indexOf(':');
+  if (colon === -1 || address.indexOf(':', colon + 1) !== -1) return address;
+  return DOTTED.test(address.slice(0, colon)) && PORT.test(address.slice(colon)) ? address.slice(0, colon) : address;
+}
+
+const PORT = /^:\d{1,5}$/;
+const DOTTED = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
 function isTlsSocket(req: IncomingMessage): boolean {
   return (req.socket as { encrypted?: boolean }).encrypted === true;

@@ -10,6 +10,8 @@
  */
 import ipaddr from 'ipaddr.js';
 
+const MAPPED_DOTTED = /^::ffff:\d{1,3}(?:\.\d{1,3}){3}$/;
+
 /** Separates the namespace from the caller's key. */
 export const KEY_DELIMITER = ':';
 
@@ -36,13 +38,18 @@ export function callerKey(prefixed: string, full: string): string | undefined {
  */
 export function ipKey(address: string, ipv6Subnet: number): string {
   if (address.indexOf(':') === -1) return address;
-  if (address.startsWith('::ffff:') && address.indexOf('.') !== -1) return address.slice(7);
-  let bytes: number[];
+  // Node's own spelling of a mapped address on a dual-stack socket: no parse needed.
+  if (address.startsWith('::ffff:') && MAPPED_DOTTED.test(address)) return address.slice(7);
+  let parsed: ipaddr.IPv6;
   try {
-    bytes = ipaddr.IPv6.parse(address).toByteArray();
+    parsed = ipaddr.IPv6.parse(address);
   } catch {
     return address;
   }
+  // Every spelling of a mapped address (`::FFFF:5.5.5.5`, `::ffff:505:505`,
+  // `0:0:0:0:0:ffff:5.5.5.5`) is that IPv4 client, not the shared ::/64.
+  if (parsed.isIPv4MappedAddress()) return parsed.toIPv4Address().toString();
+  const bytes = parsed.toByteArray();
   for (let bit = ipv6Subnet; bit < 128; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
   return `${ipaddr.fromByteArray(bytes).toString()}/${ipv6Subnet}`;
 }

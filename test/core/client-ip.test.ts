@@ -76,6 +76,18 @@ describe('clientResolver: addresses and CIDRs', () => {
     expect(resolver.ip(req('10.0.0.9', { 'x-forwarded-for': '203.0.113.6' }))).toBe('203.0.113.6');
   });
 
+  it('drops a port a proxy wrote beside an address (IP:port, [IPv6]:port), for the trust check and in the answer', () => {
+    const resolver = clientResolver(['10.0.0.0/8']);
+    expect(resolver.ip(req('10.1.2.3', { 'x-forwarded-for': '203.0.113.5:51234' }))).toBe('203.0.113.5');
+    expect(resolver.ip(req('10.1.2.3', { 'x-forwarded-for': '[2001:db8::1]:443' }))).toBe('2001:db8::1');
+    expect(resolver.ip(req('10.1.2.3', { 'x-forwarded-for': '[2001:db8::1]' }))).toBe('2001:db8::1');
+    // A trusted hop written with its port is still a trusted hop: the client is the one before it.
+    expect(resolver.ip(req('10.1.2.3', { 'x-forwarded-for': '203.0.113.5:1, 10.9.9.9:8080' }))).toBe('203.0.113.5');
+    // Not an address and a port: left as it is.
+    expect(resolver.ip(req('10.1.2.3', { 'x-forwarded-for': '2001:db8::1:443' }))).toBe('2001:db8::1:443');
+    expect(resolver.ip(req('10.1.2.3', { 'x-forwarded-for': 'host:80' }))).toBe('host:80');
+  });
+
   it('refuses an address it cannot parse with a TypeError naming trustProxy', () => {
     expect(() => clientResolver(['not-an-ip'])).toThrow(TypeError);
     expect(() => clientResolver(['not-an-ip'])).toThrow(/^trustProxy: .*expected addresses, CIDRs, or loopback\/linklocal\/uniquelocal/);

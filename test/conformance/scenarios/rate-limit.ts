@@ -163,7 +163,7 @@ export const RATE_LIMIT: readonly Scenario[] = [
     counts: { text: 1 },
   },
   {
-    name: 'rate-limit: behind a trusted proxy, clients are told apart; IPv6 by /64 and IPv4-mapped as IPv4',
+    name: 'rate-limit: behind a trusted proxy, clients are told apart; IPv6 by /64, IPv4-mapped as IPv4 in any spelling, a proxy’s port dropped',
     group: 'security',
     options: { trustProxy: 'loopback' },
     chain: () => [limited({ policies: [{ name: 'burst', limit: 1, windowMs: 60_000 }] })],
@@ -174,6 +174,10 @@ export const RATE_LIMIT: readonly Scenario[] = [
       { path: '/text', request: { headers: { 'x-forwarded-for': '2001:db8:0:1::1' } }, expect: { status: 200, text: TEXT_BODY } },
       { path: '/text', request: { headers: { 'x-forwarded-for': '2001:db8:0:1:ffff:ffff:ffff:9' } }, expect: { status: 429, problem: RATE_LIMITED('Rate limit exceeded (burst); retry after 60 s', ['burst']) } },
       { path: '/text', request: { headers: { 'x-forwarded-for': '2001:db8:0:2::1' } }, expect: { status: 200, text: TEXT_BODY } },
+      // Another spelling of a mapped address, and a port a proxy wrote: still the same clients.
+      { path: '/text', request: { headers: { 'x-forwarded-for': '::FFFF:c633:6401' } }, expect: { status: 429 } },
+      { path: '/text', request: { headers: { 'x-forwarded-for': '198.51.100.2:51999' } }, expect: { status: 429 } },
+      { path: '/text', request: { headers: { 'x-forwarded-for': '[2001:db8:0:2::9]:443' } }, expect: { status: 429 } },
     ],
     counts: { text: 4 },
   },
