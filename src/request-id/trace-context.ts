@@ -48,8 +48,14 @@ export interface TraceContext {
 const DASH = 0x2d;
 /** Level 1 §3.2.2.1: version 00 is exactly 55 characters; later versions at least 55. */
 const TRACEPARENT_LENGTH = 55;
-/** §3.3.1.5: vendors propagate at least 512 characters; a longer list is dropped here rather than cut mid-entry. */
+/** §3.3.1.5: vendors propagate at least 512 characters; a longer list loses whole entries until it fits. */
 export const MAX_TRACESTATE_LENGTH = 512;
+/** §3.3.1.1: a list holds at most 32 members. */
+export const MAX_TRACESTATE_MEMBERS = 32;
+/** §3.3.1.5: entries longer than this go first when a list must be cut. */
+const LONG_MEMBER = 128;
+/** §3.3.2.1: `key=value`; a key is a simple key or `tenant@system`; a value is printable ASCII without `,` and `=`, not ending in a space. */
+const MEMBER = /^(?:[a-z][a-z0-9_\-*/]{0,255}|[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
 
 /** Lowercase hex digit values; -1 for anything else (uppercase included: §3.2.2 HEXDIGLC). */
 const HEX = new Int8Array(128).fill(-1);
@@ -109,16 +115,35 @@ export function parseTraceparent(value: unknown): ParsedTraceparent | undefined 
   return { version, traceId: value.slice(3, 35), parentId: value.slice(36, 52), flags };
 }
 
-/** A `tracestate` worth passing on: 1–512 printable ASCII characters (list syntax is the vendors' business). */
+/**
+ * The `tracestate` to pass on (§3.3): every member valid and its key
+ * unique, or nothing at all (a list we cannot parse is not ours to
+ * forward). Past 32 members, or 512 characters, whole members are removed
+ * — those over 128 characters first, then from the end — never cut.
+ */
 export function keepTracestate(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const length = value.length;
-  if (length === 0 || length > MAX_TRACESTATE_LENGTH) return undefined;
-  for (let i = 0; i < length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) return undefined;
+  if (typeof value !== 'string' || value.length === 0) return undefined;
+  const members: string[] = [];
+  const keys = new Set<string>();
+  for (const raw of value.split(',')) {
+    const member = raw.trim();
+    // Empty members (`a=1,,b=2`) are allowed and carry nothing.
+    if (member === '') continue;
+    if (!MEMBER.test(member)) return undefined;
+    const key = member.slice(0, member.indexOf('='));
+    if (keys.has(key)) return undefined;
+    keys.add(key);
+    members.push(member);
   }
-  return value;
+  if (members.length === 0) return undefined;
+  if (members.length > MAX_TRACESTATE_MEMBERS) members.length = MAX_TRACESTATE_MEMBERS;
+  let length = members.length - 1;
+  for (const member of members) length += member.length;
+  for (let i = members.length - 1; i >= 0 && length > MAX_TRACESTATE_LENGTH; i--) {
+    if (members[i]!.length > LONG_MEMBER) length -= members.splice(i, 1)[0]!.length + 1;
+  }
+  while (length > MAX_TRACESTATE_LENGTH) length -= members.pop()!.length + 1;
+  return members.length === 0 ? undefined : members.join(',');
 }
 
 /** The trace of one request. The span id and the outgoing header are made on first use. */

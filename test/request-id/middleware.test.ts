@@ -119,12 +119,27 @@ describe('requestId() on a request', () => {
     });
   });
 
-  it('keeps tracestate only beside a valid traceparent, and only when at most 512 printable ASCII characters', async () => {
+  it('keeps tracestate only beside a valid traceparent, only when every member is valid, and within 32 members and 512 characters by whole members', async () => {
     const url = await engineWith({ registry: new Registry(), generator: () => 'r' });
     const stateOf = async (headers: Record<string, string>): Promise<unknown> => (await request(`${url}/state`, { headers })).json<{ trace: TraceContext }>().trace.tracestate;
-    const max = `a=${'x'.repeat(510)}`;
-    expect(await stateOf({ traceparent: TRACEPARENT, tracestate: max })).toBe(max);
-    expect(await stateOf({ traceparent: TRACEPARENT, tracestate: `${max}y` })).toBeUndefined();
+    const forty = Array.from({ length: 40 }, (_, i) => `k${i}=v${i}`);
+    expect(await stateOf({ traceparent: TRACEPARENT, tracestate: forty.join(',') })).toBe(forty.slice(0, 32).join(','));
+    // Over 512 characters: the 200-character member goes first, then members from the end; none is cut.
+    const long = `big=${'x'.repeat(196)}`;
+    const fill = Array.from({ length: 10 }, (_, i) => `m${i}=${'y'.repeat(40)}`);
+    const cut = (await stateOf({ traceparent: TRACEPARENT, tracestate: [fill[0], long, ...fill.slice(1)].join(' , ') })) as string;
+    expect(cut).toBe(fill.join(','));
+    const more = Array.from({ length: 14 }, (_, i) => `n${i}=${'z'.repeat(40)}`);
+    const kept = (await stateOf({ traceparent: TRACEPARENT, tracestate: more.join(',') })) as string;
+    expect(kept.length).toBeLessThanOrEqual(512);
+    expect(kept).toBe(more.slice(0, kept.split(',').length).join(','));
+    expect(kept.split(',')).toHaveLength(11);
+    // Not a list we can parse: dropped whole, never forwarded.
+    expect(await stateOf({ traceparent: TRACEPARENT, tracestate: 'a=1,a=2' })).toBeUndefined();
+    expect(await stateOf({ traceparent: TRACEPARENT, tracestate: 'Upper=1' })).toBeUndefined();
+    expect(await stateOf({ traceparent: TRACEPARENT, tracestate: 'a=1,b' })).toBeUndefined();
+    expect(await stateOf({ traceparent: TRACEPARENT, tracestate: 'a=b=c' })).toBeUndefined();
+    expect(await stateOf({ traceparent: TRACEPARENT, tracestate: 'tenant@sys=1,,b=2' })).toBe('tenant@sys=1,b=2');
     expect(await stateOf({ traceparent: TRACEPARENT, tracestate: 'a=1\tb=2' })).toBeUndefined();
     expect(await stateOf({ traceparent: TRACEPARENT, tracestate: 'a=caf\u00e9' })).toBeUndefined();
     expect(await stateOf({ traceparent: TRACEPARENT.toUpperCase(), tracestate: 'a=1' })).toBeUndefined();

@@ -260,6 +260,17 @@ export const REQUEST_ID: readonly Scenario[] = [
     },
   },
   {
+    name: 'request-id: a tracestate of 40 members goes on with its first 32, each whole',
+    chain: (probe) => [ids(probe), recordState(probe)],
+    exchanges: [
+      { path: '/json', request: { headers: { traceparent: TRACEPARENT, tracestate: Array.from({ length: 40 }, (_, i) => `k${i}=v${i}`).join(', ') } }, expect: { status: 200, json: JSON_BODY } },
+    ],
+    counts: { json: 1 },
+    verify({ probe }) {
+      expect((probe.seen.trace as { tracestate: string }).tracestate).toBe(Array.from({ length: 32 }, (_, i) => `k${i}=v${i}`).join(','));
+    },
+  },
+  {
     name: 'request-id: without traceparent a new trace starts (random ids, no parent, not sampled) and is echoed when asked',
     chain: (probe) => [ids(probe, { echoTraceparent: true }), recordState(probe)],
     exchanges: [
