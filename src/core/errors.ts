@@ -4,6 +4,7 @@
  * Brand guards (`isHttpError`) work across duplicate package copies, where
  * `instanceof` does not.
  */
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { HeaderRecord } from './types.js';
 
 const WARD_ERROR = Symbol.for('ward.error');
@@ -166,6 +167,48 @@ export function conventionalStatus(error: unknown): number | undefined {
     const status = fields.status ?? fields.statusCode;
     return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : undefined;
   } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An Error with an http-errors status (see {@link conventionalStatus}) as
+ * the `HttpError` it stands for, keeping its `headers` as http-errors and
+ * Express's finalhandler do (`createError(405, { headers: { Allow: 'GET' } })`,
+ * a 429's `Retry-After`) — but only names and values node accepts, and
+ * never the fields that frame the answer ward writes (`Content-*`,
+ * `Transfer-Encoding`, hop-by-hop fields). Undefined for anything else;
+ * never throws.
+ */
+export function conventionalHttpError(error: unknown): HttpError | undefined {
+  const status = conventionalStatus(error);
+  if (status === undefined) return undefined;
+  return new HttpError(status, { cause: error, headers: conventionalHeaders(error as Error) });
+}
+
+const FRAMING = /^(?:content-|transfer-encoding$|connection$|keep-alive$|proxy-connection$|upgrade$|te$|trailer$)/i;
+
+function conventionalHeaders(error: Error): HeaderRecord | undefined {
+  try {
+    const given = (error as { headers?: unknown }).headers;
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) return undefined;
+    const headers: Record<string, string | number | string[]> = {};
+    for (const name of Object.keys(given)) {
+      const value = (given as Record<string, unknown>)[name];
+      if (FRAMING.test(name)) continue;
+      const kept = typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) ? value : Array.isArray(value) && value.every((v) => typeof v === 'string') ? [...(value as string[])] : undefined;
+      if (kept === undefined) continue;
+      try {
+        validateHeaderName(name);
+        for (const one of Array.isArray(kept) ? kept : [kept]) validateHeaderValue(name, String(one));
+      } catch {
+        continue;
+      }
+      headers[name.toLowerCase()] = kept;
+    }
+    return headers;
+  } catch {
+    // Headers we cannot read (a throwing getter, a Proxy): the status alone.
     return undefined;
   }
 }

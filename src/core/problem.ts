@@ -3,7 +3,7 @@
  * middleware gives on its own; a user replaces it through the adapter's
  * `problemFormatter` option.
  */
-import { conventionalStatus, HttpError, isHttpError } from './errors.js';
+import { conventionalHttpError, HttpError, isHttpError } from './errors.js';
 import type { Context } from './types.js';
 
 /** The problem+json members ward sends. Extensions are allowed (RFC 9457 §3.2). */
@@ -98,7 +98,7 @@ export function problemOptions(input: Partial<ProblemOptions> | undefined): Prob
  */
 export function toHttpError(error: unknown): HttpError {
   if (isHttpError(error)) return error;
-  return new HttpError(conventionalStatus(error) ?? 500, { cause: error });
+  return conventionalHttpError(error) ?? new HttpError(500, { cause: error });
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -8,7 +8,7 @@
  * `try`, and non-Errors become a {@link ThrownValueError} that keeps the
  * original value as `cause`.
  */
-import { conventionalStatus, HttpError, isHttpError } from '@ward/core';
+import { conventionalHttpError, type HttpError, isHttpError } from '@ward/core';
 
 const THROWN_VALUE = Symbol.for('ward.recovery.thrown-value');
 
@@ -82,8 +82,7 @@ export function asHttpError(value: unknown): HttpError | undefined {
     if (!isHttpError(value)) {
       // An Error of the framework or a library with an http-errors status
       // (body-parser's 400/413, Fastify's FST_ERR_*): that status, not a 500.
-      const status = conventionalStatus(value);
-      return status === undefined ? undefined : new HttpError(status, { cause: value });
+      return conventionalHttpError(value);
     }
     const status = value.status;
     return Number.isInteger(status) && status >= 400 && status <= 599 && typeof value.code === 'string' ? value : undefined;

@@ -217,6 +217,29 @@ export const RECOVERY: readonly Scenario[] = [
     },
   },
   {
+    name: 'recovery: an Error with an http-errors status keeps its headers (Allow, Retry-After), never ones that frame the answer or node refuses',
+    chain: (probe) => [
+      recover(probe),
+      function fail() {
+        throw Object.assign(new Error('slow down'), {
+          status: 429,
+          headers: { 'Retry-After': '7', Allow: ['GET', 'HEAD'], 'Content-Length': '999', 'Content-Type': 'text/html', 'Transfer-Encoding': 'chunked', 'X-Split': 'a\r\nSet-Cookie: evil=1', 'Bad Name': 'x', 'X-Object': { no: 1 } },
+        });
+      },
+    ],
+    exchanges: [
+      {
+        path: '/json',
+        expect: {
+          status: 429,
+          headers: { 'retry-after': '7', allow: 'GET, HEAD', 'content-type': 'application/problem+json', 'transfer-encoding': null, 'x-split': null, 'set-cookie': null, 'x-object': null },
+          problem: { type: 'urn:ward:problem:too-many-requests', title: 'Too Many Requests', status: 429, code: 'TOO_MANY_REQUESTS' },
+        },
+      },
+    ],
+    counts: {},
+  },
+  {
     name: 'recovery: its answer passes back through the outer middleware, which see the 500 and ctx.state.recoveredError; later middleware never run',
     chain: (probe) => [
       async function outer(ctx, next) {
