@@ -67,5 +67,5 @@ export {
 export { createContext, contextSettings, NodeContext, type AdapterOptions, type ContextSettings } from './context.js';
 export { NodeResponse, writeResponse } from './response.js';
 export { ResponseCapture, type CaptureOptions } from './capture.js';
-export { answerUnhandled, commitContext, isServerFault } from './lifecycle.js';
+export { answerUnhandled, commitContext, dropRepresentationHeaders, isServerFault, problemInstead } from './lifecycle.js';
 export { ensureReady, runScript, storeClient, withDeadline, type ConnectableClient, type ScriptingClient } from './store-client.js';

@@ -7,6 +7,7 @@
  */
 import type { ResponseCapture } from './capture.js';
 import type { NodeContext } from './context.js';
+import type { Context } from './types.js';
 import { conventionalStatus, HttpError, isHttpError } from './errors.js';
 import { writeResponse } from './response.js';
 
@@ -30,9 +31,43 @@ export function answerUnhandled(ctx: NodeContext, error: unknown, capture?: Resp
     res.destroy();
     return false;
   }
-  ctx.problem(error);
+  problemInstead(ctx, error);
   commitContext(ctx, capture);
   return true;
+}
+
+/**
+ * Headers that describe the body the downstream was producing. They would
+ * be false on a problem+json answered in its place (a `Content-Encoding:
+ * gzip` on plain JSON breaks the client; an `ETag` would name another
+ * body); headers set by other middleware (CORS, request id, cookies) stay.
+ */
+const REPRESENTATION_HEADERS = [
+  'content-encoding',
+  'content-language',
+  'content-location',
+  'content-range',
+  'content-disposition',
+  'etag',
+  'last-modified',
+  'location',
+] as const;
+
+/**
+ * Answers `error` as a problem in place of what the downstream was
+ * producing (a failure, a deadline): its representation headers out, the
+ * problem in. Used by the adapters' unhandled-error answer, recovery() and
+ * timeout().
+ */
+export function problemInstead(ctx: Context, error: unknown): void {
+  dropRepresentationHeaders(ctx);
+  ctx.problem(error);
+}
+
+/** Removes the headers that described the downstream's body (before another answer takes its place). */
+export function dropRepresentationHeaders(ctx: Context): void {
+  const res = ctx.res;
+  for (const name of REPRESENTATION_HEADERS) if (res.hasHeader(name)) res.removeHeader(name);
 }
 
 /** True for errors worth reporting as crashes: not client errors, not a client that left. */

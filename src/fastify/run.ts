@@ -19,7 +19,7 @@
  * order holds across plugins. Request-wide state lives on the root run.
  */
 import type { FastifyReply } from 'fastify';
-import { type ComposedMiddleware, type ContextSettings, HttpError, inspectableError, type ResponseBody } from '@ward/core';
+import { type ComposedMiddleware, type ContextSettings, dropRepresentationHeaders, HttpError, inspectableError, type ResponseBody } from '@ward/core';
 import { readBodyAhead } from './body-peek.js';
 import { FastifyContext, type GuardedRequest, RUN } from './context.js';
 
@@ -380,6 +380,8 @@ export class Run {
     const error = inspectableError(thrown);
     const root = this.root;
     const reply = this.reply;
+    // What described the failed body is false on Fastify's error answer (Express's finalhandler drops it too).
+    if (!reply.raw.headersSent) dropRepresentationHeaders(this.ctx);
     // Fastify's error answer must pass onSend and a replaced reply.send.
     root.answering = true;
     root.stripType = false;

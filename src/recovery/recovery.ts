@@ -9,7 +9,7 @@
  * The request path is `next()` with one rejection handler; everything else happens
  * only when something failed.
  */
-import { type Context, HttpError, type Middleware, type Next, PROBLEM_CONTENT_TYPE, defineMiddleware, markFactory } from '@ward/core';
+import { type Context, HttpError, type Middleware, type Next, PROBLEM_CONTENT_TYPE, defineMiddleware, markFactory, problemInstead } from '@ward/core';
 import { wardCounter } from '@ward/metrics';
 import type { Counter } from 'prom-client';
 import { type RecoveryKind, isClientGone } from './classify.js';
@@ -167,7 +167,7 @@ function cut(ctx: Context): void {
  */
 function answer(ctx: Context, error: unknown): boolean {
   try {
-    ctx.problem(error);
+    problemInstead(ctx, error);
     return true;
   } catch {
     // Fall through to the answer that needs neither the formatter nor the error.

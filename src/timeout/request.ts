@@ -5,7 +5,7 @@
  * first — and never leaves a timer behind.
  */
 import type { ServerResponse } from 'node:http';
-import type { Context, HttpError, WardState } from '@ward/core';
+import { type Context, type HttpError, problemInstead, type WardState } from '@ward/core';
 import './deadline.js';
 import { TimeoutError } from './errors.js';
 import type { TimeoutTimers } from './options.js';
@@ -30,28 +30,9 @@ export interface Shared {
 /** A response with the requests of `timeout()`s on it, each under its {@link Shared.slot}. */
 export type HeldResponse = ServerResponse & Record<symbol, RequestDeadline | undefined>;
 
-/**
- * Headers that describe the body the handler was producing. They would be
- * false on the problem+json answer (a `Content-Encoding: gzip` on plain JSON
- * breaks the client), so they are removed when the deadline answers. Headers
- * set by other middleware (CORS, request id, cookies) stay.
- */
-const REPRESENTATION_HEADERS = [
-  'content-encoding',
-  'content-language',
-  'content-location',
-  'content-range',
-  'content-disposition',
-  'etag',
-  'last-modified',
-  'location',
-] as const;
-
 /** The timeout answer: the handler's representation headers out, the problem in. */
 export function answer(ctx: Context, error: HttpError): void {
-  const res = ctx.res;
-  for (const name of REPRESENTATION_HEADERS) if (res.hasHeader(name)) res.removeHeader(name);
-  ctx.problem(error);
+  problemInstead(ctx, error);
 }
 
 /** Waiting for the downstream; the deadline is armed. */

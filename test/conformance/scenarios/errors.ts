@@ -26,6 +26,18 @@ export const ERRORS: readonly Scenario[] = [
     },
   },
   {
+    name: 'the unhandled-error answer drops Content-Encoding and Content-Range the failed middleware had set (as Express’s finalhandler does)',
+    chain: () => [
+      function describeThenFail(ctx) {
+        ctx.res.setHeader('content-encoding', 'gzip');
+        ctx.res.setHeader('content-range', 'bytes 0-9/100');
+        throw new Error('compression failed');
+      },
+    ],
+    exchanges: [{ path: '/json', expect: { status: 500, unhandled: true, headers: { 'content-encoding': null, 'content-range': null } } }],
+    counts: {},
+  },
+  {
     name: 'a sync throw no middleware handles gets the unhandled-error answer (500), and the server lives on',
     chain: (probe) => [
       function explode() {

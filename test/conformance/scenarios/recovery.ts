@@ -15,6 +15,16 @@ import { JSON_BODY, type Probe, STREAM_CHUNKS } from '../probe.js';
 import { readUntilCut } from './shared.js';
 
 const REQUEST_ID = 'req-7f3a';
+/** What a handler may have said about the body it was producing when it failed. */
+const FAILED_BODY_HEADERS = {
+  'content-encoding': 'gzip',
+  'content-language': 'de',
+  'content-range': 'bytes 0-9/100',
+  'content-disposition': 'attachment; filename="report.csv"',
+  etag: '"v1"',
+  'last-modified': 'Tue, 01 Dec 2026 10:00:00 GMT',
+  location: '/elsewhere',
+} as const;
 const PROBLEM_500 = { type: 'urn:ward:problem:internal-error', title: 'Internal Server Error', status: 500, code: 'INTERNAL_ERROR' } as const;
 const PROBLEM_500_WITH_ID = { ...PROBLEM_500, request_id: REQUEST_ID };
 const BYTES_500_WITH_ID = JSON.stringify(PROBLEM_500_WITH_ID);
@@ -234,6 +244,28 @@ export const RECOVERY: readonly Scenario[] = [
           status: 429,
           headers: { 'retry-after': '7', allow: 'GET, HEAD', 'content-type': 'application/problem+json', 'transfer-encoding': null, 'x-split': null, 'set-cookie': null, 'x-object': null },
           problem: { type: 'urn:ward:problem:too-many-requests', title: 'Too Many Requests', status: 429, code: 'TOO_MANY_REQUESTS' },
+        },
+      },
+    ],
+    counts: {},
+  },
+  {
+    name: 'recovery: the 500 drops the headers that described the failed body (Content-Encoding, Content-Range, ETag…); other middleware’s stay',
+    chain: (probe) => [
+      recover(probe),
+      function describeThenFail(ctx) {
+        ctx.res.setHeader('x-from-middleware', 'kept');
+        for (const [name, value] of Object.entries(FAILED_BODY_HEADERS)) ctx.res.setHeader(name, value);
+        throw new Error('compression failed');
+      },
+    ],
+    exchanges: [
+      {
+        path: '/json',
+        expect: {
+          status: 500,
+          headers: { 'x-from-middleware': 'kept', ...Object.fromEntries(Object.keys(FAILED_BODY_HEADERS).map((name) => [name, null])) },
+          problem: PROBLEM_500,
         },
       },
     ],
