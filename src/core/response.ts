@@ -183,8 +183,9 @@ export function writeResponse(
   }
   if (response.bodyChanged || !hasHeader.call(raw, 'content-length')) {
     setHeader.call(raw, 'content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
-    if (hasHeader.call(raw, 'transfer-encoding')) removeHeader.call(raw, 'transfer-encoding');
   }
+  // A whole body goes with its length, never also chunked (RFC 9112 §6.1: not both framings).
+  if (hasHeader.call(raw, 'transfer-encoding')) removeHeader.call(raw, 'transfer-encoding');
   // node drops the body of a HEAD answer by itself, keeping the GET's length.
   end(write, raw, body);
   return true;

@@ -345,8 +345,10 @@ export class Run {
       send(null, root.heldEmpty ? undefined : '');
       return;
     }
-    // Fastify computes Content-Length from the payload it writes.
+    // Fastify computes Content-Length from the payload it writes; a whole
+    // payload is never also chunked (RFC 9112 §6.1: not both framings).
     this.reply.removeHeader('content-length');
+    this.reply.removeHeader('transfer-encoding');
     const payload = typeof body === 'string' ? body : toBuffer(body);
     try {
       send(null, payload);
@@ -361,7 +363,10 @@ export class Run {
     const root = this.root;
     const reply = this.reply;
     const body = this.ctx.res.body;
-    if (body !== undefined) reply.removeHeader('content-length');
+    if (body !== undefined) {
+      reply.removeHeader('content-length');
+      reply.removeHeader('transfer-encoding');
+    }
     root.stripType = body !== undefined && !reply.hasHeader('content-type');
     root.answering = true;
     const waiter = root.routeWaiter;

@@ -272,6 +272,21 @@ export const RECOVERY: readonly Scenario[] = [
     counts: {},
   },
   {
+    name: 'recovery: a Transfer-Encoding a middleware set never goes out beside a Content-Length (RFC 9112 §6.1), on the problem after a failure or on a handler’s whole answer',
+    chain: (probe) => [
+      recover(probe),
+      function chunkedThenNext(ctx, next) {
+        ctx.res.setHeader('transfer-encoding', 'chunked');
+        return next();
+      },
+    ],
+    exchanges: [
+      { path: '/throw', expect: { status: 500, headers: { 'transfer-encoding': null }, problem: PROBLEM_500 } },
+      { path: '/json', expect: { status: 200, headers: { 'transfer-encoding': null }, json: JSON_BODY } },
+    ],
+    counts: { throwSync: 1, json: 1 },
+  },
+  {
     name: 'recovery: its answer passes back through the outer middleware, which see the 500 and ctx.state.recoveredError; later middleware never run',
     chain: (probe) => [
       async function outer(ctx, next) {
