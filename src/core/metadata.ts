@@ -33,7 +33,7 @@ export const SENSITIVE_HEADERS: readonly string[] = Object.freeze([
 ]);
 
 /** Option names whose values never appear in a description. */
-const SECRET_KEY = /secret|password|passphrase|token|apikey|api_key|private|credential|authorization|cookie|^key$|signingkey/i;
+const SECRET_KEY = /secret|password|passphrase|token|api[-_]?key|access[-_]?key|private|credential|authorization|cookie|^key$|signing[-_]?key/i;
 
 /**
  * Names a middleware and attaches its redacted description. Returns the same

@@ -39,9 +39,10 @@ export const ALWAYS_REDACTED_HEADERS: readonly string[] = SENSITIVE_HEADERS;
  *
  * @example
  * SECRET_NAME.test('X-Amz-Signature'); // true
+ * SECRET_NAME.test('x-goog-api-key');  // true
  * SECRET_NAME.test('page');            // false
  */
-export const SECRET_NAME = /token|passw|secret|api_?key|credential|signature|session|auth|^(?:code|key|sig|jwt|pwd|otp|pin)$/i;
+export const SECRET_NAME = /token|passw|secret|(?:api|access|private|subscription)[-_]?key|credential|signature|session|auth|^(?:code|key|sig|jwt|pwd|otp|pin)$/i;
 
 /** RFC 9110 §5.6.2 token: a valid header name. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
