@@ -12,7 +12,7 @@ import { type Context, type Middleware, type Next, type WardResponse, defineMidd
 import { rejectCounter } from './metrics.js';
 import { type CorsOptions, type CorsRejectReason, type OriginFunction, resolveCorsOptions } from './options.js';
 import { MAX_ORIGIN_LENGTH, isSerializedOrigin } from './origin.js';
-import { SAFELISTED_METHODS, headerNames, isHeaderNameList } from './tokens.js';
+import { SAFELISTED_METHODS, headerNames, isHeaderNameList, withoutEmptyElements } from './tokens.js';
 import { type VaryField, addVary, varyField } from './vary.js';
 
 declare module '@ward/core' {
@@ -137,7 +137,7 @@ export function cors(options: CorsOptions): Middleware {
     if (allowedHeaders === undefined) {
       if (requested !== undefined && requested !== '') {
         // Reflected only once it is a plain list of names: nothing else is echoed.
-        if (isHeaderNameList(requested)) res.setHeader(ACAH, requested);
+        if (isHeaderNameList(requested)) res.setHeader(ACAH, withoutEmptyElements(requested));
         else reason ??= 'headers';
       }
     } else {

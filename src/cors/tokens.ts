@@ -14,7 +14,8 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * there is one way to match. Empty elements, quotes and control characters
  * do not match.
  */
-const TOKEN_LIST = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/;
+/** RFC 9110 §5.6.1: a recipient accepts empty list elements (`a, , b`, a trailing comma); at least one name. */
+const TOKEN_LIST = /^[ \t,]*[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t,]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*[ \t,]*$/;
 
 /**
  * Longest `Access-Control-Request-Headers` looked at. Browsers list only the
@@ -44,10 +45,23 @@ export function isHeaderNameList(value: string): boolean {
   return value.length <= MAX_REQUEST_HEADERS_LENGTH && TOKEN_LIST.test(value);
 }
 
-/** The lower-cased names of a list that passed {@link isHeaderNameList}. */
+/** The lower-cased names of a list that passed {@link isHeaderNameList}, without its empty elements. */
 export function headerNames(value: string): string[] {
-  return value.split(',').map((name) => name.trim().toLowerCase());
+  const names: string[] = [];
+  for (const raw of value.split(',')) {
+    const name = raw.trim();
+    if (name !== '') names.push(name.toLowerCase());
+  }
+  return names;
 }
+
+/** A list that passed {@link isHeaderNameList} as it may be echoed: its empty elements out (Fetch refuses an empty name). */
+export function withoutEmptyElements(value: string): string {
+  return EMPTY_ELEMENT.test(value) ? headerNames(value).join(', ') : value;
+}
+
+/** A leading, trailing or doubled comma. */
+const EMPTY_ELEMENT = /^[ \t]*,|,[ \t]*,|,[ \t]*$/;
 
 /**
  * Validates a configured list of tokens, dropping duplicates. (`'*'` is a
