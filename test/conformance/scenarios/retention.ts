@@ -10,6 +10,8 @@
  * would be promoted, and only a full collection would free it: on Express
  * that doubled the time spent in the collector per request.
  */
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { setImmediate as tick } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -68,16 +70,26 @@ function retention(name: string, chain: () => Middleware[], exchanges: readonly 
     },
     exchanges,
     async run({ probe }) {
+      // The client can read the whole answer before the server's response
+      // has closed (its 'finish' and 'close' come later): wait for each.
+      const responses = (probe.seen.raw as object[]).filter((_, i) => i % 2 === 1) as ServerResponse[];
+      await Promise.all(responses.map((res) => (res.closed ? undefined : once(res, 'close'))));
       // An error holds the receivers of its stack's frames until its stack
       // is formatted, as any logger does: the probe keeps the errors.
       for (const error of [...probe.thrown, ...probe.unhandled]) void (error as Error).stack;
-      // A WeakRef read in the job that made it stays set until the job ends.
-      await tick();
-      collectGarbage();
-      expect((probe.seen.raw as unknown[]).length, 'the raw requests and responses are still held').toBe(2 * exchanges.length);
-      for (const [what, ref] of probe.seen.refs as [string, WeakRef<object>][]) {
-        expect(ref.deref(), what).toBeUndefined();
+      const refs = probe.seen.refs as [string, WeakRef<object>][];
+      // Each round ends the job first (a WeakRef read in a job stays set
+      // until it ends). Under load, node still held the context of a failed
+      // request for one more turn of the loop in 1 run of ~3 (a second
+      // round always freed it); a real leak survives all three.
+      let alive = refs;
+      for (let round = 0; round < 3 && alive.length > 0; round++) {
+        await tick();
+        collectGarbage();
+        alive = alive.filter(([, ref]) => ref.deref() !== undefined);
       }
+      expect((probe.seen.raw as unknown[]).length, 'the raw requests and responses are still held').toBe(2 * exchanges.length);
+      expect(alive.map(([what]) => what), 'still alive after three collections').toEqual([]);
     },
     counts,
   };
