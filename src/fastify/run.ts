@@ -341,8 +341,11 @@ export class Run {
     root.sendDone = undefined;
     const body = this.ctx.res.body;
     if (body === undefined) {
-      // undefined keeps the held empty payload; '' replaces a body a middleware removed.
-      send(null, root.heldEmpty ? undefined : '');
+      // undefined keeps the held empty payload; null replaces a body a
+      // middleware removed — and is what a 304 or 204 must carry: Fastify
+      // gives a string payload, even '', a Content-Length (RFC 9110 §8.6).
+      const status = this.reply.raw.statusCode;
+      send(null, root.heldEmpty && status !== 304 && status !== 204 ? undefined : null);
       return;
     }
     // Fastify computes Content-Length from the payload it writes; a whole

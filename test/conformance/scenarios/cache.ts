@@ -73,8 +73,12 @@ export const CACHE: readonly Scenario[] = [
       expect(conditional.headers['x-cache']).toBe('HIT');
       expect(conditional.headers['content-type']).toBeUndefined();
       expect((await send('/json', { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
+      expect(conditional.headers['content-length']).toBeUndefined();
+      // A miss whose fresh answer matches (another query, same body): 304 too, never a Content-Length: 0 (RFC 9110 §8.6).
+      const fresh = await send('/json?v=2', { headers: { 'if-none-match': etag } });
+      expect([fresh.status, fresh.headers['x-cache'], fresh.body.byteLength, fresh.headers['content-length']]).toEqual([304, 'MISS', 0, undefined]);
     },
-    counts: { json: 1 },
+    counts: { json: 2 },
   },
   {
     name: "cache: HEAD is answered from the GET entry, with the GET's length and no body",
