@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { parseHttpDate } from '@ward/core';
 
 /** A strong entity tag of `body`: 132 bits of its SHA-256, quoted (`"…"`). */
 export function strongEtag(body: Uint8Array | string): string {
@@ -30,14 +31,37 @@ export function notModified(request: IncomingHttpHeaders, etag: string | undefin
     if (inm.trim() === '*') return true;
     if (etag === undefined) return false;
     const mine = opaque(etag);
-    for (const tag of inm.split(',')) if (opaque(tag) === mine) return true;
-    return false;
+    const tags = entityTags(inm);
+    return tags !== undefined && tags.some((tag) => opaque(tag) === mine);
   }
-  const ims = request['if-modified-since'];
-  if (ims === undefined || lastModified === undefined) return false;
-  const since = Date.parse(ims);
-  const modified = Date.parse(lastModified);
-  return Number.isFinite(since) && Number.isFinite(modified) && modified <= since;
+  // RFC 9110 §13.1.3: a field that is not an HTTP-date is ignored (Date.parse would read '2026' as one).
+  const since = parseHttpDate(request['if-modified-since']);
+  const modified = parseHttpDate(lastModified);
+  return since !== undefined && modified !== undefined && modified <= since;
+}
+
+/**
+ * The entity-tags of an `If-None-Match` list (RFC 9110 §8.8.3: `W/"…"` or
+ * `"…"`, and a comma inside the quotes is part of the tag); undefined when
+ * the list does not parse — no tag then matches.
+ */
+function entityTags(list: string): string[] | undefined {
+  const tags: string[] = [];
+  let i = 0;
+  const n = list.length;
+  for (;;) {
+    while (i < n && (list[i] === ' ' || list[i] === '\t' || list[i] === ',')) i++;
+    if (i >= n) return tags;
+    const start = i;
+    if (list.startsWith('W/', i)) i += 2;
+    if (list[i] !== '"') return undefined;
+    const close = list.indexOf('"', i + 1);
+    if (close === -1) return undefined;
+    tags.push(list.slice(start, close + 1));
+    i = close + 1;
+    while (i < n && (list[i] === ' ' || list[i] === '\t')) i++;
+    if (i < n && list[i] !== ',') return undefined;
+  }
 }
 
 /** The fields a 304 keeps out: it has no content (RFC 9110 §15.4.5 keeps Cache-Control, Content-Location, Date, ETag, Expires, Vary). */

@@ -3,6 +3,7 @@
  * delay-seconds or an HTTP-date. Anything else — a negative number, a
  * fraction, words, an empty value — is ignored rather than guessed at.
  */
+import { parseHttpDate } from '@ward/core';
 
 const DELAY_SECONDS = /^\d{1,10}$/;
 
@@ -21,11 +22,8 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   const text = value.trim();
   if (text === '') return undefined;
   if (DELAY_SECONDS.test(text)) return Number(text) * 1000;
-  // An HTTP-date starts with a day name; Date.parse alone would take "1.5" or "2026" as dates.
-  if (!/^[A-Za-z]{3},? /.test(text)) return undefined;
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
-  const sent = date === undefined || date === null ? Number.NaN : Date.parse(date);
-  const from = Number.isNaN(sent) ? now : sent;
-  return Math.max(0, at - from);
+  // Only an HTTP-date (RFC 9110 §5.6.7): Date.parse alone would take "1.5" or "2026" as dates.
+  const at = parseHttpDate(text);
+  if (at === undefined) return undefined;
+  return Math.max(0, at - (parseHttpDate(date) ?? now));
 }

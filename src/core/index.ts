@@ -43,6 +43,7 @@ export {
   type ProblemOptions,
 } from './problem.js';
 export { clientResolver, type ClientResolver, type TrustProxy } from './client-ip.js';
+export { parseHttpDate } from './http-date.js';
 export {
   REDACTED,
   SENSITIVE_HEADERS,

@@ -81,6 +81,31 @@ export const CACHE: readonly Scenario[] = [
     counts: { json: 2 },
   },
   {
+    name: 'cache: If-None-Match is a list of quoted tags (a comma inside quotes is part of one); If-Modified-Since counts only as an HTTP-date',
+    chain: () => [
+      cached(),
+      async function validators(ctx, next) {
+        await next();
+        ctx.res.setHeader('etag', '"v1,2"');
+        ctx.res.setHeader('last-modified', 'Tue, 01 Dec 2026 10:00:00 GMT');
+      },
+    ],
+    exchanges: [
+      { path: '/json', expect: { status: 200, headers: { 'x-cache': 'MISS', etag: '"v1,2"' } } },
+      { path: '/json', request: { headers: { 'if-none-match': '"v1,2"' } }, expect: { status: 304, headers: { 'x-cache': 'HIT' } } },
+      { path: '/json', request: { headers: { 'if-none-match': '"other", W/"v1,2"' } }, expect: { status: 304 } },
+      // Split on every comma, these would be the tags "v1 and 2": neither matches.
+      { path: '/json', request: { headers: { 'if-none-match': '"v1, 2"' } }, expect: { status: 200, json: JSON_BODY } },
+      { path: '/json', request: { headers: { 'if-modified-since': 'Wed, 02 Dec 2026 10:00:00 GMT' } }, expect: { status: 304 } },
+      { path: '/json', request: { headers: { 'if-modified-since': 'Wednesday, 02-Dec-26 10:00:00 GMT' } }, expect: { status: 304 } },
+      { path: '/json', request: { headers: { 'if-modified-since': 'Mon, 30 Nov 2026 10:00:00 GMT' } }, expect: { status: 200, json: JSON_BODY } },
+      // Not HTTP-dates (RFC 9110 §13.1.3: ignored), though Date.parse reads them as later than Last-Modified.
+      { path: '/json', request: { headers: { 'if-modified-since': '2100' } }, expect: { status: 200, json: JSON_BODY } },
+      { path: '/json', request: { headers: { 'if-modified-since': '2100-01-01T00:00:00Z' } }, expect: { status: 200, json: JSON_BODY } },
+    ],
+    counts: { json: 1 },
+  },
+  {
     name: "cache: HEAD is answered from the GET entry, with the GET's length and no body",
     chain: () => [cached()],
     exchanges: [
