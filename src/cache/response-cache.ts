@@ -149,7 +149,7 @@ class Cache {
 
   handle(ctx: Context, next: Next): Promise<void> {
     const method = ctx.req.method;
-    if (method !== 'GET' && method !== 'HEAD') return SAFE_METHODS.has(method) ? next() : this.unsafe(ctx, next);
+    if (method !== 'GET' && method !== 'HEAD') return SAFE_METHODS.has(method) ? this.uncached(ctx, next) : this.unsafe(ctx, next);
     const headers = ctx.req.headers;
     const user = this.o.perUser?.(ctx);
     const base = this.keyOf(ctx, user);
@@ -414,13 +414,26 @@ class Cache {
     this.metrics.bypass[reason].inc();
     await next();
     if (ctx.res.committed) return;
-    if (this.o.tagHeader !== undefined) ctx.res.removeHeader(this.o.tagHeader);
+    this.dropTagHeader(ctx);
     this.mark(ctx, 'BYPASS', forwardStatus(this.o.statusName, 'bypass', { detail: reason }));
+  }
+
+  /** A method this cache never stores (OPTIONS, TRACE): the handler answers, minus the tag header meant for this cache. */
+  async uncached(ctx: Context, next: Next): Promise<void> {
+    await next();
+    this.dropTagHeader(ctx);
+  }
+
+  /** The tag header is for this cache, never for the client, whatever the method. */
+  dropTagHeader(ctx: Context): void {
+    const name = this.o.tagHeader;
+    if (name !== undefined && !ctx.res.committed && ctx.res.hasHeader(name)) ctx.res.removeHeader(name);
   }
 
   /** RFC 9111 §4.4: a successful unsafe request invalidates its target (and the same-host Location / Content-Location). */
   async unsafe(ctx: Context, next: Next): Promise<void> {
     await next();
+    this.dropTagHeader(ctx);
     const res = ctx.res;
     if (res.status >= 400) return;
     const targets = [resourcePath(ctx.req.path, this.o.query(rawQuery(ctx.req.url)))];

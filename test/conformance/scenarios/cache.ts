@@ -126,17 +126,23 @@ export const CACHE: readonly Scenario[] = [
     counts: { stream: 2, throwSync: 2 },
   },
   {
-    name: 'cache: a successful POST invalidates its target (RFC 9111 §4.4)',
-    chain: () => [cached()],
+    name: 'cache: a successful POST invalidates its target (RFC 9111 §4.4); the Cache-Tag meant for the cache reaches the client on no method',
+    chain: () => [
+      cached(),
+      async function tagged(ctx, next) {
+        await next();
+        ctx.res.setHeader('cache-tag', 'users');
+      },
+    ],
     routes: [
       { method: 'GET', path: '/json', kind: 'json' },
       { method: 'POST', path: '/json', kind: 'created' },
     ],
     exchanges: [
-      { path: '/json', expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
-      { path: '/json', expect: { status: 200, headers: { 'x-cache': 'HIT' } } },
-      { path: '/json', request: { method: 'POST' }, expect: { status: 201 } },
-      { path: '/json', expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      { path: '/json', expect: { status: 200, headers: { 'x-cache': 'MISS', 'cache-tag': null } } },
+      { path: '/json', expect: { status: 200, headers: { 'x-cache': 'HIT', 'cache-tag': null } } },
+      { path: '/json', request: { method: 'POST' }, expect: { status: 201, headers: { 'cache-tag': null } } },
+      { path: '/json', expect: { status: 200, headers: { 'x-cache': 'MISS', 'cache-tag': null } } },
     ],
     counts: { json: 2, created: 1 },
   },
