@@ -13,9 +13,9 @@ export type CacheResult = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
 export type Forward = 'bypass' | 'method' | 'uri-miss' | 'vary-miss' | 'miss' | 'request' | 'stale';
 
 /** Why the cache was bypassed: the `detail` of `fwd=bypass` and the `reason` label of metrics. */
-export type BypassReason = 'request-no-store' | 'request-body' | 'store-error';
+export type BypassReason = 'request-body' | 'store-error';
 
-export const BYPASS_REASONS: readonly BypassReason[] = ['request-no-store', 'request-body', 'store-error'];
+export const BYPASS_REASONS: readonly BypassReason[] = ['request-body', 'store-error'];
 
 /** `ward; hit; ttl=12` */
 export function hitStatus(name: string, ttl: number): string {

@@ -3,7 +3,7 @@
  * through @ward/metrics. The per-request series are hot counters (a plain
  * addition per request, handed to prom-client when scraped):
  * - `ward_cache_requests_total{cache, result}`: hit, miss, stale, bypass
- * - `ward_cache_bypasses_total{cache, reason}`: request-no-store, request-body, store-error
+ * - `ward_cache_bypasses_total{cache, reason}`: request-body, store-error
  * - `ward_cache_not_stored_total{cache, reason}`: why a handler's answer was not kept
  * - `ward_cache_collapsed_total{cache}`: requests served by another request's handler run
  * - `ward_cache_refreshes_total{cache, outcome}`: background refreshes (stale-while-revalidate)

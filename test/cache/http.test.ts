@@ -274,8 +274,13 @@ describe.each(storesByStack('http', STACKS))('responseCache on $name', ({ store,
     expect((await app.get('/r')).json()).toEqual({ n: 4 });
     await app.close();
     app = await cacheApp(stack, { routes: { '/r': numbered(MAX_AGE_60) } });
-    expect((await app.get('/r', { headers: { 'cache-control': 'no-store' } })).headers['cache-status']).toBe('ward; fwd=uri-miss; detail=request-no-store');
+    const noStore = await app.get('/r', { headers: { 'cache-control': 'no-store' } });
+    expect([noStore.headers['x-cache'], noStore.headers['cache-status']]).toEqual(['MISS', 'ward; fwd=uri-miss; detail=request-no-store']);
+    expect(await counter(app.registry, 'ward_cache_not_stored_total', { reason: 'request-no-store' })).toBe(1);
     expect((await app.get('/r')).headers['x-cache']).toBe('MISS');
+    // no-store forbids storing, not reading (RFC 9111 §5.2.1.5): a fresh entry is served.
+    expect((await app.get('/r', { headers: { 'cache-control': 'no-store' } })).headers['x-cache']).toBe('HIT');
+    expect((await app.registry.getSingleMetric('ward_cache_bypasses_total')!.get()).values.map((v) => v.labels.reason)).not.toContain('request-no-store');
     await app.close();
     app = await cacheApp(stack, { options: { requestCacheControl: 'ignore' }, routes: { '/r': numbered(MAX_AGE_60) } });
     await app.get('/r');
