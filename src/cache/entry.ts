@@ -9,10 +9,14 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 
-/** Never stored, whoever set them. */
+/**
+ * Never stored, whoever set them. (`Cache-Status` is: it holds only the
+ * upstream caches' members when stored, since this cache adds its own after;
+ * a hit appends its member to theirs.)
+ */
 const NEVER_STORED: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'content-length', 'set-cookie', 'age', 'date', 'x-cache', 'cache-status',
+  'content-length', 'set-cookie', 'age', 'date', 'x-cache',
 ]);
 
 /** True when a field holds the same value in both snapshots. */

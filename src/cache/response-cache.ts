@@ -20,7 +20,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Context, defineMiddleware, markFactory, type Middleware, type Next, withDeadline } from '@ward/core';
+import { type Context, defineMiddleware, markFactory, type Middleware, type Next, parseHttpDate, withDeadline } from '@ward/core';
 import { keyPart, resourceKey, resourcePath, variantKey, varyNames } from './cache-key.js';
 import { type BypassReason, type CacheResult, type Forward, forwardStatus, hitStatus } from './cache-status.js';
 import { flatHeaders, handlerTags, resourceTag, same, storedHeaders, userTag } from './entry.js';
@@ -355,9 +355,15 @@ class Cache {
       const decision = decideStorage({ status, headers: facts, bodyBytes, credentialed: miss.credentialed, shared, vary }, this.o.rules, this.Policy);
       if (typeof decision === 'string') reason = decision;
       else {
-        const date = new Date(this.o.now()).toUTCString();
-        kept.date = date;
-        res.setHeader('date', date);
+        // The handler's own Date (an answer relayed from upstream) is the
+        // origin's and the policy's: kept. Without a valid one, now.
+        const given = res.header('date');
+        if (given !== undefined && parseHttpDate(given) !== undefined) kept.date = given;
+        else {
+          const date = new Date(this.o.now()).toUTCString();
+          kept.date = date;
+          res.setHeader('date', date);
+        }
         if (this.o.etag && status === 200 && kept.etag === undefined) {
           kept.etag = strongEtag(body);
           res.setHeader('etag', kept.etag);
@@ -477,9 +483,12 @@ class Cache {
     return use(entry.policy, staleWhileRevalidate, request);
   }
 
+  /** `X-Cache`, and this cache's member appended to any `Cache-Status` the answer carries (RFC 9211 §2: the upstream caches' come first). */
   mark(ctx: Context, result: CacheResult, cacheStatus: string): void {
-    if (this.o.xCache) ctx.res.setHeader('x-cache', result);
-    ctx.res.setHeader('cache-status', cacheStatus);
+    const res = ctx.res;
+    if (this.o.xCache) res.setHeader('x-cache', result);
+    const upstream = res.header('cache-status');
+    res.setHeader('cache-status', upstream === undefined || upstream.trim() === '' ? cacheStatus : `${upstream}, ${cacheStatus}`);
   }
 
   notStored(reason: NotStoredReason): void {

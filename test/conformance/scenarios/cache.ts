@@ -25,6 +25,9 @@ function cached(options: ResponseCacheOptions = {}): Middleware {
   return createResponseCache({ defaultMaxAge: 60, now: () => NOW, registry: new Registry(), ...options }).middleware;
 }
 
+/** An upstream's Date, 10 s before the cache's clock (http-cache-semantics counts age from `Age`, not from `Date`: clocks differ). */
+const UPSTREAM_DATE = new Date(NOW - 10_000).toUTCString();
+
 /** A clock a scenario moves by hand. */
 function clock(): { t: number; now: () => number } {
   const c = { t: NOW, now: () => c.t };
@@ -102,6 +105,22 @@ export const CACHE: readonly Scenario[] = [
       // Not HTTP-dates (RFC 9110 §13.1.3: ignored), though Date.parse reads them as later than Last-Modified.
       { path: '/json', request: { headers: { 'if-modified-since': '2100' } }, expect: { status: 200, json: JSON_BODY } },
       { path: '/json', request: { headers: { 'if-modified-since': '2100-01-01T00:00:00Z' } }, expect: { status: 200, json: JSON_BODY } },
+    ],
+    counts: { json: 1 },
+  },
+  {
+    name: 'cache: an answer relayed from upstream keeps its Date and its Cache-Status, with this cache’s member appended (RFC 9211)',
+    chain: () => [
+      cached(),
+      async function relayed(ctx, next) {
+        await next();
+        ctx.res.setHeader('date', UPSTREAM_DATE);
+        ctx.res.setHeader('cache-status', 'EdgeCDN; hit');
+      },
+    ],
+    exchanges: [
+      { path: '/json', expect: { status: 200, headers: { date: UPSTREAM_DATE, 'cache-status': 'EdgeCDN; hit, ward; fwd=uri-miss; stored; ttl=60', 'x-cache': 'MISS' } } },
+      { path: '/json', expect: { status: 200, headers: { date: UPSTREAM_DATE, 'cache-status': 'EdgeCDN; hit, ward; hit; ttl=60', age: '0', 'x-cache': 'HIT' } } },
     ],
     counts: { json: 1 },
   },
