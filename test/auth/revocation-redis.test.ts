@@ -53,9 +53,9 @@ describe.each([
     const store: RevocationStore = make();
     const t = nowS();
     await store.revokeSubject(ISSUER, 'u4', t, 900);
-    const at = (issuedAt: number | undefined) => store.isRevoked({ issuer: ISSUER, subject: 'u4', issuedAt });
+    const at = (issuedAt: number | undefined) => store.isRevoked({ issuer: ISSUER, subject: 'u4', tokenId: undefined, issuedAt });
     expect([await at(t - 1), await at(t), await at(t + 1), await at(undefined)]).toEqual([true, true, false, true]);
-    expect(await store.isRevoked({ issuer: ISSUER, subject: 'u5', issuedAt: t - 1 })).toBe(false);
+    expect(await store.isRevoked({ issuer: ISSUER, subject: 'u5', tokenId: undefined, issuedAt: t - 1 })).toBe(false);
   });
 });
 
