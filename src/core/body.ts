@@ -46,6 +46,18 @@ export function readRawBody(req: IncomingMessage, limitBytes: number): Promise<B
   if (declared !== undefined && Number(declared) > limitBytes) {
     return Promise.reject(tooLarge(limitBytes));
   }
+  const transfer = req.headers['transfer-encoding'];
+  if (transfer !== undefined && transfer.trim().toLowerCase() !== 'chunked') {
+    // Node undoes only `chunked`; any other coding (gzip, chunked) would be read as content (RFC 9112 §6.1: 501).
+    req.resume();
+    return Promise.reject(
+      new HttpError(501, {
+        code: 'UNSUPPORTED_TRANSFER_ENCODING',
+        detail: `Transfer-Encoding ${JSON.stringify(transfer)} is not supported: send the body chunked or with a Content-Length`,
+        headers: { connection: 'close' },
+      }),
+    );
+  }
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     return Promise.reject(
@@ -119,9 +131,17 @@ export async function parseBody(req: IncomingMessage, options: Required<BodyOpti
       detail: `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted`,
     });
   }
+  const decode = decoderFor(type, req.headers['content-type']!);
+  if (decode === undefined) {
+    req.resume();
+    throw new HttpError(415, {
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      detail: `Content-Type ${JSON.stringify(req.headers['content-type'])}: the charset is not accepted${type === 'text' ? '' : ' (this type is UTF-8, RFC 8259 §8.1)'}`,
+    });
+  }
   const raw = await readRawBody(req, options.limitBytes);
   if (raw.length === 0) return undefined;
-  const text = decodeUtf8(raw);
+  const text = decode(raw);
   switch (type) {
     case 'json':
       return parseJson(text);
@@ -142,6 +162,35 @@ function decodeUtf8(raw: Buffer): string {
   }
 }
 
+/** The `charset` parameter of a media type, lower-cased; undefined when there is none. */
+const CHARSET = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i;
+
+/**
+ * How a body of `type` is decoded: UTF-8 unless the Content-Type names
+ * another charset (RFC 9110 §8.3.2), which text/plain may use and JSON and
+ * forms may not (both are UTF-8). Undefined: a charset that is refused (415).
+ */
+function decoderFor(type: BodyType, contentType: string): ((raw: Buffer) => string) | undefined {
+  const match = CHARSET.exec(contentType);
+  if (match === null) return decodeUtf8;
+  const charset = (match[1] ?? match[2] ?? '').toLowerCase();
+  if (charset === 'utf-8' || charset === 'utf8' || charset === 'us-ascii') return decodeUtf8;
+  if (type !== 'text') return undefined;
+  let other: { decode(input: Uint8Array): string };
+  try {
+    other = new TextDecoder(charset, { fatal: true });
+  } catch {
+    return undefined;
+  }
+  return (raw) => {
+    try {
+      return other.decode(raw);
+    } catch {
+      throw new HttpError(400, { code: 'INVALID_ENCODING', detail: `The request body is not valid ${charset}` });
+    }
+  };
+}
+
 /** JSON.parse that answers 400 and refuses prototype-poisoning keys. */
 export function parseJson(text: string): unknown {
   let value: unknown;
@@ -155,19 +204,24 @@ export function parseJson(text: string): unknown {
   return value;
 }
 
-function assertNoPoison(value: unknown): void {
-  if (typeof value !== 'object' || value === null) return;
-  if (Object.prototype.hasOwnProperty.call(value, '__proto__')) throw poisoned();
-  const ctor = (value as Record<string, unknown>)['constructor'];
-  if (
-    Object.prototype.hasOwnProperty.call(value, 'constructor') &&
-    typeof ctor === 'object' &&
-    ctor !== null &&
-    Object.prototype.hasOwnProperty.call(ctor, 'prototype')
-  ) {
-    throw poisoned();
+/** Walks the parsed value with a stack of its own: JSON.parse takes nesting far deeper than a recursive walk could. */
+function assertNoPoison(root: unknown): void {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (Object.prototype.hasOwnProperty.call(value, '__proto__')) throw poisoned();
+    const ctor = (value as Record<string, unknown>)['constructor'];
+    if (
+      Object.prototype.hasOwnProperty.call(value, 'constructor') &&
+      typeof ctor === 'object' &&
+      ctor !== null &&
+      Object.prototype.hasOwnProperty.call(ctor, 'prototype')
+    ) {
+      throw poisoned();
+    }
+    for (const child of Object.values(value)) if (typeof child === 'object' && child !== null) pending.push(child);
   }
-  for (const child of Object.values(value)) assertNoPoison(child);
 }
 
 function poisoned(): HttpError {

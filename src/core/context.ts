@@ -94,7 +94,7 @@ class NodeRequest implements WardRequest {
 
   get url(): string {
     const urlOf = this.#ctx.settings.urlOf;
-    return (urlOf === undefined ? undefined : urlOf(this.#ctx)) ?? this.#raw.url ?? '/';
+    return originForm((urlOf === undefined ? undefined : urlOf(this.#ctx)) ?? this.#raw.url ?? '/');
   }
 
   get path(): string {
@@ -258,3 +258,22 @@ export class NodeContext implements Context {
 export function createContext(req: IncomingMessage, res: ServerResponse, settings: ContextSettings, enclosing?: NodeContext): NodeContext {
   return new NodeContext(req, res, settings, undefined, enclosing);
 }
+
+/**
+ * The request-target in origin-form (`/path?query`). RFC 9112 §3.2.2: a
+ * server MUST accept the absolute-form (`GET http://host/path`, as sent to
+ * proxies); its scheme and authority — user info included, which must never
+ * reach a log — are dropped.
+ */
+export function originForm(target: string): string {
+  if (target.charCodeAt(0) === 0x2f /* / */) return target;
+  const scheme = ABSOLUTE_FORM.exec(target);
+  if (scheme === null) return target;
+  const start = scheme[0].length;
+  let end = start;
+  while (end < target.length && target[end] !== '/' && target[end] !== '?') end++;
+  const rest = target.slice(end);
+  return rest === '' || rest[0] === '?' ? `/${rest}` : rest;
+}
+
+const ABSOLUTE_FORM = /^https?:\/\//i;

@@ -65,7 +65,7 @@ export {
   type BodyOptions,
   type BodyType,
 } from './body.js';
-export { createContext, contextSettings, NodeContext, type AdapterOptions, type ContextSettings } from './context.js';
+export { createContext, contextSettings, NodeContext, originForm, type AdapterOptions, type ContextSettings } from './context.js';
 export { NodeResponse, writeResponse } from './response.js';
 export { ResponseCapture, type CaptureOptions } from './capture.js';
 export { answerUnhandled, commitContext, dropRepresentationHeaders, isServerFault, problemInstead } from './lifecycle.js';

@@ -4,7 +4,6 @@
  * started and echoed; AsyncLocalStorage access inside the request; and the
  * hostile ids and traceparents of the issue, over real (and raw) sockets.
  */
-import { connect } from 'node:net';
 import { setImmediate as tick } from 'node:timers/promises';
 import { type Middleware, isWardError } from '@ward/core';
 import { keepAliveAgent } from '@ward/core/testing';
@@ -13,7 +12,7 @@ import { Registry } from 'prom-client';
 import { expect } from 'vitest';
 import { INTERNAL_ERROR_PROBLEM, type Scenario } from '../harness.js';
 import { JSON_BODY, type Probe, STREAM_CHUNKS } from '../probe.js';
-import { catchToProblem, deny } from './shared.js';
+import { catchToProblem, deny, rawGet } from './shared.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
@@ -53,46 +52,6 @@ async function replaced(probe: Probe): Promise<Record<string, number>> {
   const registry = probe.seen.registry as Registry;
   const metric = await registry.getSingleMetric('ward_request_id_replaced_total')!.get();
   return Object.fromEntries(metric.values.map((v) => [String(v.labels.reason), v.value]));
-}
-
-/** What a raw socket got back: status, headers (lower-case names, repeated ones joined with ", ") and body, as latin1. */
-interface RawReply {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-  /** The whole response as received. */
-  text: string;
-}
-
-/**
- * Sends `GET path` with `headerLines` written byte for byte on a raw socket
- * (node:http and fetch refuse CR, LF and non-ASCII in header values), with
- * `Connection: close`, and reads the response until the server closes.
- */
-function rawGet(url: string, path: string, headerLines: readonly string[]): Promise<RawReply> {
-  const { hostname, port } = new URL(url);
-  const head = [`GET ${path} HTTP/1.1`, `Host: ${hostname}`, ...headerLines, 'Connection: close', '', ''].join('\r\n');
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.once('error', reject);
-    socket.once('close', () => {
-      const text = Buffer.concat(chunks).toString('latin1');
-      const end = text.indexOf('\r\n\r\n');
-      const lines = text.slice(0, end).split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const line of lines.slice(1)) {
-        const colon = line.indexOf(':');
-        const name = line.slice(0, colon).toLowerCase();
-        const value = line.slice(colon + 1).trim();
-        headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-      }
-      resolve({ status: Number(lines[0]!.split(' ')[1]), headers, body: text.slice(end + 4), text });
-    });
-    // write, not end: a half-closed client makes node abort the request (httpAllowHalfOpen is false).
-    socket.write(Buffer.from(head, 'latin1'));
-  });
 }
 
 export const REQUEST_ID: readonly Scenario[] = [

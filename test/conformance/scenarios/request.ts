@@ -4,7 +4,7 @@
 import { expect } from 'vitest';
 import type { Scenario } from '../harness.js';
 import { JSON_BODY, TEXT_BODY, TEXT_TYPE } from '../probe.js';
-import { deny, jsonPost, LIMITED, passthrough, readBody, whoIsIt } from './shared.js';
+import { deny, jsonPost, LIMITED, passthrough, rawGet, readBody, whoIsIt } from './shared.js';
 
 export const REQUEST: readonly Scenario[] = [
   {
@@ -39,6 +39,36 @@ export const REQUEST: readonly Scenario[] = [
           },
         },
       },
+    ],
+    counts: {},
+  },
+  {
+    name: 'an absolute-form request-target (RFC 9112 §3.2.2: MUST be accepted) is routed by its path; its user info reaches no ctx.req field',
+    chain: (probe) => [
+      async function seePath(ctx, next) {
+        probe.seen.path = ctx.req.path;
+        probe.seen.url = ctx.req.url;
+        await next();
+      },
+    ],
+    async run({ url, probe }) {
+      const reply = await rawGet(url, 'http://alice:s3cr3t@localhost/json?page=2', []);
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body)).toEqual(JSON_BODY);
+      expect([probe.seen.path, probe.seen.url]).toEqual(['/json', '/json?page=2']);
+    },
+    counts: { json: 1 },
+  },
+  {
+    name: 'ctx.req.body() copes with deep nesting, honours charset, and refuses a transfer coding it cannot undo (RFC 9112 §6.1: 501)',
+    chain: (probe) => [readBody(probe), async (ctx) => ctx.json(200, { seen: typeof probe.seen.body === 'string' ? probe.seen.body : 'parsed' })],
+    exchanges: [
+      // 20 000 levels and a "constructor" key: JSON.parse takes it, the poisoning check must too (it recursed, and answered 500).
+      { path: '/echo', request: jsonPost(`{"constructor":1,"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`), expect: { status: 200, json: { seen: 'parsed' } } },
+      { path: '/echo', request: { method: 'POST', headers: { 'content-type': 'text/plain; charset=iso-8859-1' }, body: Buffer.from([0x63, 0x61, 0x66, 0xe9]) }, expect: { status: 200, json: { seen: 'café' } } },
+      { path: '/echo', request: jsonPost('{"a":1}', { 'content-type': 'application/json; charset=utf-16' }), expect: { status: 415, problem: expect.objectContaining({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' }) } },
+      { path: '/echo', request: { method: 'POST', headers: { 'content-type': 'text/plain; charset=x-unknown' }, body: 'hi' }, expect: { status: 415, problem: expect.objectContaining({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' }) } },
+      { path: '/echo', request: { ...jsonPost('{"a":1}', { 'transfer-encoding': 'gzip, chunked' }), chunked: true }, expect: { status: 501, headers: { connection: 'close' }, problem: expect.objectContaining({ status: 501, code: 'UNSUPPORTED_TRANSFER_ENCODING' }) } },
     ],
     counts: {},
   },

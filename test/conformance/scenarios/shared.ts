@@ -3,6 +3,7 @@
  * so failures and stack traces name them.
  */
 import { get } from 'node:http';
+import { connect } from 'node:net';
 import { type Context, HttpError, type Middleware } from '@ward/core';
 import type { TestRequestOptions } from '@ward/core/testing';
 import type { Probe } from '../probe.js';
@@ -99,3 +100,43 @@ export function readUntilCut(url: string, probe: Probe): Promise<{ status: numbe
 
 export const REWRITTEN = '{"changed":true}';
 export const LIMITED = { body: { limitBytes: 16 } };
+
+/** What a raw socket got back: status, headers (lower-case names, repeated ones joined with ", ") and body, as latin1. */
+export interface RawReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** The whole response as received. */
+  text: string;
+}
+
+/**
+ * Sends `GET path` with `headerLines` written byte for byte on a raw socket
+ * (node:http and fetch refuse CR, LF and non-ASCII in header values), with
+ * `Connection: close`, and reads the response until the server closes.
+ */
+export function rawGet(url: string, path: string, headerLines: readonly string[]): Promise<RawReply> {
+  const { hostname, port } = new URL(url);
+  const head = [`GET ${path} HTTP/1.1`, `Host: ${hostname}`, ...headerLines, 'Connection: close', '', ''].join('\r\n');
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('error', reject);
+    socket.once('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      const lines = text.slice(0, end).split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+      }
+      resolve({ status: Number(lines[0]!.split(' ')[1]), headers, body: text.slice(end + 4), text });
+    });
+    // write, not end: a half-closed client makes node abort the request (httpAllowHalfOpen is false).
+    socket.write(Buffer.from(head, 'latin1'));
+  });
+}

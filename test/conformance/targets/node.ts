@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as tick } from 'node:timers/promises';
+import { originForm } from '@ward/core';
 import { listen } from '@ward/core/testing';
 import type { Target, TargetApp, TargetSetup } from '../harness.js';
 import { loadAdapter } from './load.js';
@@ -100,7 +101,8 @@ export const nodeTarget: Target = {
     const unmatched = wardListener(chain, undefined, { ...options, onError });
     return listen((req, res) => {
       const method = req.method === 'HEAD' ? 'GET' : req.method;
-      const path = (req.url ?? '/').split('?')[0];
+      // The app's own routing, by the origin-form path (an absolute-form target included, as any node app must).
+      const path = originForm(req.url ?? '/').split('?')[0];
       (listeners.get(`${method} ${path}`) ?? unmatched)(req, res);
     });
   },
