@@ -46,6 +46,8 @@ export interface ListeningServer {
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** The longest delay node's timers keep (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Starts an `http.Server` for `listener` with graceful shutdown. Bad options
@@ -128,8 +130,9 @@ export function trackConnections(server: Server): { shutdown(options?: ShutdownO
       throw new TypeError(`shutdown(options): options must be an object, got ${options === null ? 'null' : typeof options}`);
     }
     const { timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS } = options;
-    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
-      throw new RangeError(`shutdown(options): timeoutMs must be a non-negative number of milliseconds, got ${String(timeoutMs)}`);
+    // Past 2^31 - 1 ms node's setTimeout fires at once (TimeoutOverflowWarning): in-flight requests would be cut.
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMER_MS) {
+      throw new RangeError(`shutdown(options): timeoutMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS} (about 24.8 days), got ${String(timeoutMs)}`);
     }
     if (done !== undefined) return done;
     closing = true;
