@@ -8,7 +8,7 @@
 import { type Context, type Middleware, type Next, callAsync, defineMiddleware, describeValue, isHttpError, markFactory } from '@ward/core';
 import { type CallPermit, CircuitBreaker } from './breaker.js';
 import { circuitOpenProblem, isBrokenCircuitError } from './errors.js';
-import { BREAKER_OPTION_NAMES, type CircuitBreakerOptions } from './options.js';
+import { BREAKER_OPTION_NAMES, type CircuitBreakerOptions, keyedName } from './options.js';
 import { type BreakerRegistry, createBreakerRegistry } from './registry.js';
 import type { CircuitState } from './state.js';
 
@@ -75,7 +75,7 @@ export function circuitBreaker(options: CircuitBreakerMiddlewareOptions = {}): M
     const k = key!(ctx);
     if (k === undefined) return undefined;
     if (typeof k !== 'string') throw new TypeError(`${WHERE}.key must return a string or undefined, got ${describeValue(k)}`);
-    return registry!.get(`${prefix}:${k}`, givenRegistry === undefined ? undefined : perKeyDefaults);
+    return registry!.get(keyedName(prefix, k), givenRegistry === undefined ? undefined : perKeyDefaults);
   }
 
   function judge(ctx: Context, next: Next): Promise<void> {

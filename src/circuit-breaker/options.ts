@@ -5,6 +5,7 @@
  * `CircuitBreakerConfig` defaults (STANDARDS.md §4a), so a team that knows
  * resilience4j reads the same numbers.
  */
+import { hash } from 'node:crypto';
 import { describeValue } from '@ward/core';
 import type { MetricsRegistry } from '@ward/metrics';
 import type { SharedCircuitState } from './shared-state.js';
@@ -133,6 +134,20 @@ export const BREAKER_OPTION_NAMES: readonly (keyof CircuitBreakerOptions)[] = [
 const KNOWN = new Set<string>(BREAKER_OPTION_NAMES);
 /** Names a breaker can carry into metric labels and Redis keys. */
 const NAME = /^[A-Za-z0-9._:/@-]{1,200}$/;
+
+/**
+ * The name of the breaker for `key` under `prefix` (a route's key, an
+ * upstream's host): `prefix:key` when that is a valid name, else the key
+ * replaced by `@` and 22 characters of its SHA-256 — a tenant id with a
+ * space, `café`, an IPv6 host in brackets or a 300-character id must never
+ * turn a request into a 500.
+ */
+export function keyedName(prefix: string, key: string): string {
+  const plain = `${prefix}:${key}`;
+  if (NAME.test(plain)) return plain;
+  const hashed = `${prefix}:@${hash('sha256', key, 'base64url').slice(0, 22)}`;
+  return hashed.length <= 200 ? hashed : `@${hash('sha256', plain, 'base64url').slice(0, 22)}`;
+}
 
 export function resolveBreakerOptions(options: CircuitBreakerOptions, where: string): ResolvedBreakerOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where} needs an options object, got ${describeValue(options)}`);

@@ -22,7 +22,7 @@ import { type Context, describeValue } from '@ward/core';
 import { type HotCounter, type MetricsRegistry, hotCounter, wardCounter } from '@ward/metrics';
 import { propagationHeaders } from '@ward/request-id';
 import { CircuitBreaker } from './breaker.js';
-import { type CallOutcome, type CircuitBreakerOptions, integer } from './options.js';
+import { type CallOutcome, type CircuitBreakerOptions, integer, keyedName } from './options.js';
 import { type BreakerRegistry, createBreakerRegistry } from './registry.js';
 import { type GiveUpReason, type RetryOptions, retryPolicy } from './retry.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -228,11 +228,11 @@ function breakerSource(option: ResilientFetchOptions['breaker'], name: string, w
   if (option instanceof CircuitBreaker) return () => option;
   if (option !== undefined && typeof (option as BreakerRegistry).get === 'function' && typeof (option as BreakerRegistry).snapshot === 'function') {
     const registry = option as BreakerRegistry;
-    return (host) => registry.get(`${name}:${host}`);
+    return (host) => registry.get(keyedName(name, host));
   }
   if (option !== undefined && (typeof option !== 'object' || option === null)) throw new TypeError(`${where}.breaker must be a CircuitBreaker, a registry, breaker options or false, got ${describeValue(option)}`);
   const registry = createBreakerRegistry({ defaults: (option ?? {}) as Omit<CircuitBreakerOptions, 'name'> });
-  return (host) => registry.get(`${name}:${host}`);
+  return (host) => registry.get(keyedName(name, host));
 }
 
 function defaultClassify(outcome: CallOutcome<Response>): 'failure' | 'success' | 'ignore' {

@@ -11,7 +11,8 @@ import { isBrokenCircuitError, createBreakerRegistry, CircuitBreaker, resilientF
 import { type TestServer, deferred, listen } from '@ward/core/testing';
 import { Engine } from '@ward/engine';
 import { requestId } from '@ward/request-id';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -57,6 +58,23 @@ afterEach(async () => {
 function client(options: Parameters<typeof resilientFetch>[0] = {}) {
   return resilientFetch({ registry: new Registry(), retry: { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 2, jitter: 'full' } }, ...options });
 }
+
+describe('hosts that are no valid breaker name', () => {
+  it('an IPv6 literal host gets its own breaker (named by a hash), not a TypeError on every call', async () => {
+    const server = createServer((_req, res) => res.end('hello'));
+    await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const breakers = createBreakerRegistry();
+      const res = await client({ breaker: breakers })(`http://[::1]:${port}/`);
+      expect([res.status, await res.text()]).toEqual([200, 'hello']);
+      expect(breakers.snapshot().map((breaker) => breaker.name)).toEqual([expect.stringMatching(/^fetch:@[A-Za-z0-9_-]{22}$/)]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
 
 describe('what is retried', () => {
   it('503 and a reset connection are retried; the third try answers', async () => {

@@ -109,8 +109,14 @@ export const CIRCUIT_BREAKER: readonly Scenario[] = [
       { path: '/json', request: { headers: { 'x-tenant': 'b' } }, expect: { status: 200, json: JSON_BODY } },
       // No key: not judged.
       { path: '/json', expect: { status: 200, json: JSON_BODY } },
+      // Keys that are no valid breaker name (a space, non-ASCII, 300 characters) get a breaker of their own, never a 500.
+      { path: '/throw', request: { headers: { 'x-tenant': 'acme corp' } }, expect: { status: 500, unhandled: true } },
+      { path: '/throw', request: { headers: { 'x-tenant': 'acme corp' } }, expect: { status: 500, unhandled: true } },
+      { path: '/json', request: { headers: { 'x-tenant': 'acme corp' } }, expect: OPEN_PROBLEM('30') },
+      { path: '/json', request: { headers: { 'x-tenant': 'acme-corp' } }, expect: { status: 200, json: JSON_BODY } },
+      { path: '/json', request: { headers: { 'x-tenant': 'x'.repeat(300) } }, expect: { status: 200, json: JSON_BODY } },
     ],
-    counts: { throwSync: 2, json: 2 },
+    counts: { throwSync: 4, json: 4 },
   },
   {
     name: 'circuit-breaker: ctx.state.circuit names the breaker and its state for the handler and the log',
