@@ -295,7 +295,7 @@ export class CircuitBreaker {
       failureRate: rate(failures),
       slowCallRate: rate(slow),
       trips: this.#trips,
-      retryAfterMs: this.#state === OPEN ? (this.#isolated ? Infinity : Math.max(0, Math.ceil(this.#openUntil - now))) : 0,
+      retryAfterMs: this.#state === OPEN ? (this.#isolated ? null : Math.max(0, Math.ceil(this.#openUntil - now))) : 0,
     };
   }
 

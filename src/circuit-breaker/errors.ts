@@ -20,7 +20,8 @@ export class BrokenCircuitError extends WardError {
   readonly state: Exclude<CircuitState, 'closed'>;
   /**
    * Milliseconds until the breaker lets a trial call through (open), or a
-   * short guess while the trials of a half-open breaker are in flight.
+   * short guess while the trials of a half-open breaker are in flight;
+   * `Infinity` while it is isolated (until `reset()`).
    */
   readonly retryAfterMs: number;
   readonly [BROKEN] = true;
@@ -43,13 +44,17 @@ export function isBrokenCircuitError(value: unknown): value is BrokenCircuitErro
   return hasBrand(value, BROKEN);
 }
 
-/** The 503 problem a route answers while its breaker refuses calls, with `Retry-After` in whole seconds (≥ 1). */
+/**
+ * The 503 problem a route answers while its breaker refuses calls, with
+ * `Retry-After` in whole seconds (≥ 1) — none while the breaker is
+ * isolated, since nobody knows when it will be reset.
+ */
 export function circuitOpenProblem(error: BrokenCircuitError): HttpError {
   return new HttpError(503, {
     code: 'CIRCUIT_OPEN',
     title: 'Service Unavailable',
     detail: error.state === 'open' ? 'This service is failing and is not being called for a while' : 'This service is being tested after failing; try again shortly',
-    headers: { 'Retry-After': String(retryAfterSeconds(error.retryAfterMs)) },
+    headers: Number.isFinite(error.retryAfterMs) ? { 'Retry-After': String(retryAfterSeconds(error.retryAfterMs)) } : {},
     expose: true,
   });
 }

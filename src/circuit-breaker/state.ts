@@ -39,6 +39,6 @@ export interface BreakerSnapshot {
   readonly slowCallRate: number | null;
   /** How many times the breaker opened since it last closed (drives a growing open duration). */
   readonly trips: number;
-  /** While open: milliseconds until a trial call is let through; otherwise 0. */
-  readonly retryAfterMs: number;
+  /** While open: milliseconds until a trial call is let through; null while isolated (until `reset()`); otherwise 0. */
+  readonly retryAfterMs: number | null;
 }

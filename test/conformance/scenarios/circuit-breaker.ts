@@ -8,7 +8,7 @@
  * Each breaker runs on a clock the scenario moves by hand, so Retry-After
  * is an exact number.
  */
-import { circuitBreaker, type CircuitBreakerMiddlewareOptions } from '@ward/circuit-breaker';
+import { CircuitBreaker, circuitBreaker, type CircuitBreakerMiddlewareOptions } from '@ward/circuit-breaker';
 import { type Context, HttpError, type Middleware, type Next } from '@ward/core';
 import { Registry } from 'prom-client';
 import { expect } from 'vitest';
@@ -98,6 +98,20 @@ export const CIRCUIT_BREAKER: readonly Scenario[] = [
       { path: '/json', expect: { status: 200, json: JSON_BODY } },
     ],
     counts: { throwSync: 2, text: 1, json: 2 },
+  },
+  {
+    name: 'circuit-breaker: an isolated breaker answers 503 CIRCUIT_OPEN without a Retry-After (nobody knows when it is reset); its snapshot stays JSON',
+    chain: (probe) => {
+      const isolated = new CircuitBreaker({ name: 'isolated', registry: new Registry() });
+      isolated.isolate();
+      probe.seen.breaker = isolated;
+      return [circuitBreaker({ breaker: isolated })];
+    },
+    exchanges: [{ path: '/json', expect: { status: 503, headers: { 'retry-after': null }, problem: expect.objectContaining({ status: 503, code: 'CIRCUIT_OPEN' }) } }],
+    counts: {},
+    verify({ probe }) {
+      expect(JSON.parse(JSON.stringify((probe.seen.breaker as CircuitBreaker).snapshot()))).toMatchObject({ state: 'open', isolated: true, retryAfterMs: null });
+    },
   },
   {
     name: 'circuit-breaker: per-key breakers trip apart (one tenant’s failures do not refuse another’s requests)',
