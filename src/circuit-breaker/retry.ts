@@ -292,6 +292,11 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
       setTimeout(resolve, ms);
       return;
     }
+    // Aborted already (in onRetry, retryOn, between the attempt and now): no wait, no next attempt.
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal.reason);

@@ -297,6 +297,20 @@ describe('cancellation', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('an abort after the attempt and before the wait (in onRetry) rejects at once: no backoff slept, no next attempt', async () => {
+    const fn = flaky(10, 'ok');
+    const controller = new AbortController();
+    const call = retry(fn, {
+      maxAttempts: 5,
+      backoff: { baseMs: 10_000, maxMs: 10_000, jitter: 'none' },
+      signal: controller.signal,
+      onRetry: () => controller.abort(new Error('left during onRetry')),
+    });
+    await expect(call).rejects.toThrow('left during onRetry');
+    expect(fn).toHaveBeenCalledOnce();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('a signal aborted before the call runs nothing; an abort during an attempt is not retried', async () => {
     const controller = new AbortController();
     controller.abort(new Error('caller left'));
