@@ -145,20 +145,18 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
     // The overall limit: the client's, shortened by the request's deadline, and the caller's signals.
     const deadline = (ctx?.state as { deadline?: number } | undefined)?.deadline;
     const totalMs = deadline === undefined ? totalTimeoutMs : Math.max(0, Math.min(totalTimeoutMs, deadline - Date.now()));
-    const overall = new AbortController();
     const callers = [ownSignal, ctx?.signal].filter((s): s is AbortSignal => s !== undefined && s !== null);
-    const forward = (event: Event): void => overall.abort((event.target as AbortSignal).reason);
-    for (const signal of callers) {
-      if (signal.aborted) throw signal.reason;
-      signal.addEventListener('abort', forward, { once: true });
-    }
-    const overallTimer = setTimeout(() => overall.abort(timeoutError(`${method} ${url.origin}: no answer within ${totalMs} ms in all`)), totalMs);
+    // Checked before anything is linked: nothing is left on a long-lived signal by a call that never starts.
+    for (const signal of callers) if (signal.aborted) throw signal.reason;
+    const total = new AbortController();
+    // AbortSignal.any holds its sources weakly: no listener stays on a caller's long-lived signal.
+    const overall = callers.length === 0 ? total.signal : AbortSignal.any([total.signal, ...callers]);
+    const overallTimer = setTimeout(() => total.abort(timeoutError(`${method} ${url.origin}: no answer within ${totalMs} ms in all`)), totalMs);
     const breaker = breakerFor(url.host);
     try {
-      return await policyFor(method, headers.has('idempotency-key')).execute(() => tryOnce(url, rest, headers, overall.signal, breaker), { signal: overall.signal });
+      return await policyFor(method, headers.has('idempotency-key')).execute(() => tryOnce(url, rest, headers, overall, callers, breaker), { signal: overall });
     } finally {
       clearTimeout(overallTimer);
-      for (const signal of callers) signal.removeEventListener('abort', forward);
     }
   };
 
@@ -166,7 +164,7 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
    * One try under its own timeout, until the response head, judged by the
    * breaker (refused: a BrokenCircuitError, which retry() never retries).
    */
-  async function tryOnce(url: URL, init: RequestInit, headers: Headers, overall: AbortSignal, breaker: CircuitBreaker | undefined): Promise<Response> {
+  async function tryOnce(url: URL, init: RequestInit, headers: Headers, overall: AbortSignal, callers: readonly AbortSignal[], breaker: CircuitBreaker | undefined): Promise<Response> {
     // An abort listener added to a signal already aborted never fires: check first.
     if (overall.aborted) throw overall.reason;
     const permit = breaker?.permit();
@@ -175,9 +173,12 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
     overall.addEventListener('abort', forward, { once: true });
     const timer = setTimeout(() => own.abort(timeoutError(`${init.method ?? 'GET'} ${url.origin}: no response head within ${timeoutMs} ms`)), timeoutMs);
     nextSpan(headers);
+    // Until the head: this try's limits and the callers. After it, `own` is let go, and the
+    // body streams under the callers' signals alone (an abort there still cuts it).
+    const signal = callers.length === 0 ? own.signal : AbortSignal.any([own.signal, ...callers]);
     let outcome: CallOutcome<Response>;
     try {
-      outcome = { ok: true, value: await doFetch(url, { ...init, headers, signal: own.signal }) };
+      outcome = { ok: true, value: await doFetch(url, { ...init, headers, signal }) };
     } catch (error) {
       // fetch rejects with the abort reason; anything else is a network failure.
       outcome = { ok: false, error: own.signal.aborted ? own.signal.reason : error };
@@ -186,8 +187,8 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
       overall.removeEventListener('abort', forward);
     }
     if (permit !== undefined) {
-      // Cut short by the caller, not by the upstream's slowness: says nothing about the upstream.
-      const verdict = overall.aborted && !isTimeout(overall.reason) ? 'ignore' : judged(classify, outcome);
+      // Cut short by a caller (its own timeout signal too), not by this client's limits: says nothing about the upstream.
+      const verdict = callers.some((caller) => caller.aborted) ? 'ignore' : judged(classify, outcome);
       if (verdict === 'failure') permit.failure(outcome.ok ? undefined : outcome.error);
       else if (verdict === 'ignore') permit.ignore();
       else permit.success();

@@ -12,6 +12,7 @@ import { type TestServer, deferred, listen } from '@ward/core/testing';
 import { Engine } from '@ward/engine';
 import { requestId } from '@ward/request-id';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { getEventListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -58,6 +59,50 @@ afterEach(async () => {
 function client(options: Parameters<typeof resilientFetch>[0] = {}) {
   return resilientFetch({ registry: new Registry(), retry: { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 2, jitter: 'full' } }, ...options });
 }
+
+describe("the caller's signals", () => {
+  it("a caller's own timeout (an abort whose reason is a TimeoutError) is the caller's: never counted against the upstream", async () => {
+    const breaker = new CircuitBreaker({ name: 'up', registry: false, windowSize: 3, minimumCalls: 3 });
+    for (let i = 0; i < 3; i++) {
+      const up = await upstream(['hang']);
+      const caller = new AbortController();
+      const call = client({ breaker, timeoutMs: 5_000 })(`${up.url}/slow`, { signal: caller.signal });
+      await up.requested;
+      caller.abort(new DOMException('the caller ran out of time', 'TimeoutError'));
+      await expect(call).rejects.toMatchObject({ name: 'TimeoutError' });
+    }
+    expect(breaker.snapshot()).toMatchObject({ state: 'closed', calls: 0 });
+  });
+
+  it('after the head, the body streams under the caller’s signal: an abort cuts it and closes the socket', async () => {
+    const closed = deferred<void>();
+    const firstChunk = deferred<void>();
+    const server = await listen((_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first ', () => firstChunk.resolve());
+      res.on('close', () => closed.resolve());
+    });
+    servers.push(server);
+    const caller = new AbortController();
+    const res = await client()(`${server.url}/stream`, { signal: caller.signal });
+    await firstChunk.promise;
+    const body = res.text();
+    caller.abort(new Error('the client left'));
+    await expect(body).rejects.toThrow('the client left');
+    await closed.promise;
+  });
+
+  it('a call whose ctx.signal already aborted leaves no listener on a long-lived signal', async () => {
+    const app = new AbortController();
+    const gone = new AbortController();
+    gone.abort(new Error('client left'));
+    const fetcher = client();
+    for (let i = 0; i < 20; i++) {
+      await expect(fetcher('http://127.0.0.1:9/', { signal: app.signal, ctx: { signal: gone.signal, state: {} } as never })).rejects.toThrow('client left');
+    }
+    expect(getEventListeners(app.signal, 'abort')).toHaveLength(0);
+  });
+});
 
 describe('hosts that are no valid breaker name', () => {
   it('an IPv6 literal host gets its own breaker (named by a hash), not a TypeError on every call', async () => {
