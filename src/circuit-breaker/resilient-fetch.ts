@@ -154,7 +154,8 @@ export function resilientFetch(options: ResilientFetchOptions = {}): ResilientFe
     const overallTimer = setTimeout(() => total.abort(timeoutError(`${method} ${url.origin}: no answer within ${totalMs} ms in all`)), totalMs);
     const breaker = breakerFor(url.host);
     try {
-      return await policyFor(method, headers.has('idempotency-key')).execute(() => tryOnce(url, rest, headers, overall, callers, breaker), { signal: overall });
+      // The budget is this call's: a Retry-After past the request's deadline ends the retries at once, with that answer.
+      return await policyFor(method, headers.has('idempotency-key')).execute(() => tryOnce(url, rest, headers, overall, callers, breaker), { signal: overall, budgetMs: totalMs });
     } finally {
       clearTimeout(overallTimer);
     }

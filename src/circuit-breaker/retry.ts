@@ -80,6 +80,8 @@ export interface RetryOptions<T = unknown> {
 export interface RetryCallOptions {
   /** Aborting stops at once: the call rejects with the signal's reason and no further attempt starts. */
   signal?: AbortSignal;
+  /** This call's own time budget in ms (a request's deadline), when shorter than the policy's `budgetMs`. Default: the policy's. */
+  budgetMs?: number;
 }
 
 /** A retry configuration validated once, to run many calls with. */
@@ -150,7 +152,8 @@ export function retryPolicy<T = unknown>(options: RetryOptions<T> = {}): RetryPo
     onGiveUp: optionalFn(options.onGiveUp, `${where}.onGiveUp`),
   };
   return {
-    execute: <R>(fn: (attempt: AttemptContext) => R | PromiseLike<R>, call?: RetryCallOptions) => run(settings as unknown as Settings<R>, fn, call?.signal),
+    execute: <R>(fn: (attempt: AttemptContext) => R | PromiseLike<R>, call?: RetryCallOptions) =>
+      run(settings as unknown as Settings<R>, fn, call?.signal, callBudget(settings.budgetMs, call?.budgetMs, where)),
   };
 }
 
@@ -182,10 +185,17 @@ interface Settings<T> {
   readonly onGiveUp: ((event: { attempts: number; reason: GiveUpReason; outcome: CallOutcome<T> }) => void) | undefined;
 }
 
-async function run<T>(s: Settings<T>, fn: (attempt: AttemptContext) => T | PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
+/** The budget of one call: the policy's, or the call's own when shorter. */
+function callBudget(policyMs: number, callMs: number | undefined, where: string): number {
+  if (callMs === undefined) return policyMs;
+  if (typeof callMs !== 'number' || Number.isNaN(callMs) || callMs < 0) throw new RangeError(`${where}: execute(fn, { budgetMs }) must be a number of ms of at least 0, got ${describeValue(callMs)}`);
+  return Math.min(policyMs, callMs);
+}
+
+async function run<T>(s: Settings<T>, fn: (attempt: AttemptContext) => T | PromiseLike<T>, signal: AbortSignal | undefined, budgetMs: number): Promise<T> {
   if (signal?.aborted === true) throw signal.reason;
   s.budget?.recordCall();
-  const started = s.budgetMs === Infinity ? 0 : s.now();
+  const started = budgetMs === Infinity ? 0 : s.now();
   let previous = s.backoff.baseMs;
   for (let attempt = 1; ; attempt++) {
     let outcome: CallOutcome<T>;
@@ -208,7 +218,7 @@ async function run<T>(s: Settings<T>, fn: (attempt: AttemptContext) => T | Promi
       if (pushback > s.maxRetryAfterMs) return giveUp(s, outcome, attempt, 'pushback');
       delayMs = Math.max(delayMs, pushback);
     }
-    if (s.budgetMs !== Infinity && s.now() + delayMs - started >= s.budgetMs) return giveUp(s, outcome, attempt, 'deadline');
+    if (budgetMs !== Infinity && s.now() + delayMs - started >= budgetMs) return giveUp(s, outcome, attempt, 'deadline');
     if (s.budget !== undefined && !s.budget.tryRetry()) return giveUp(s, outcome, attempt, 'budget');
     tell(s.onRetry, { attempt, outcome, delayMs });
     await sleep(delayMs, signal);

@@ -163,6 +163,15 @@ describe('what is retried', () => {
     expect(up.seen).toHaveLength(1);
   });
 
+  it('a Retry-After beyond the request’s deadline (ctx.state.deadline) ends at once with that answer too', async () => {
+    const up = await upstream(['retry-after']);
+    const ctx = { signal: new AbortController().signal, state: { deadline: Date.now() + 500 } };
+    const res = await client({ totalTimeoutMs: 30_000 })(up.url, { ctx: ctx as never });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(up.seen).toHaveLength(1);
+  });
+
   it('POST is not retried; with an Idempotency-Key it is, and the key is sent on every try', async () => {
     const up = await upstream(['503', '503']);
     const fetch = client();
