@@ -104,6 +104,10 @@ export function circuitBreaker(options: CircuitBreakerMiddlewareOptions = {}): M
   function settle(ctx: Context, permit: CallPermit, error: unknown): void {
     // ctx.signal is made on first read (an AbortController and a listener): only read it for a failure.
     if (error !== undefined && ctx.signal.aborted) return permit.ignore();
+    // The client left and the handler answered anyway (a 500, a 200): nobody got that answer, and
+    // it says nothing about the route. (The response, not ctx.signal: free on every request.)
+    const res = ctx.raw.res;
+    if (res.destroyed && !res.writableFinished) return permit.ignore();
     let failed: boolean;
     try {
       failed = isFailure(ctx, error) === true;

@@ -6,7 +6,7 @@
  */
 import { CircuitBreaker, circuitBreaker, createBreakerRegistry } from '@ward/circuit-breaker';
 import { describeMiddleware } from '@ward/core';
-import { abortAfter, deferred, listen, request } from '@ward/core/testing';
+import { abortAfter, deferred, listen, once, request } from '@ward/core/testing';
 import { Engine } from '@ward/engine';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,6 +83,33 @@ describe('circuitBreaker(options)', () => {
     await abortAfter(`${url}/slow`, { after: 'sent' });
     await settled.promise;
     expect(breaker.snapshot()).toMatchObject({ state: 'closed', calls: 0 });
+  });
+
+  it('a client that goes away while the handler goes on to answer (500 or 200) is not counted either', async () => {
+    const breaker = new CircuitBreaker({ name: 'gone', windowSize: 1, minimumCalls: 1, registry: false });
+    for (const status of [500, 200]) {
+      const settled = deferred<void>();
+      const engine = new Engine();
+      engine.get(
+        '/slow',
+        async (_ctx, next) => {
+          try {
+            await next();
+          } finally {
+            settled.resolve();
+          }
+        },
+        circuitBreaker({ breaker }),
+        async (ctx) => {
+          await once(ctx.raw.res, 'close');
+          ctx.json(status, { late: true });
+        },
+      );
+      const url = await serve(engine);
+      await abortAfter(`${url}/slow`, { after: 'sent' });
+      await settled.promise;
+      expect(breaker.snapshot(), `answered ${status}`).toMatchObject({ state: 'closed', calls: 0 });
+    }
   });
 
   it('per-key breakers that churn through a small registry reuse their metric series', async () => {
