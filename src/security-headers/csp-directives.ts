@@ -362,6 +362,8 @@ function checkQuoted(source: string, where: string, ancestors: boolean): string 
 function checkReportUri(uri: unknown, where: string): string {
   if (typeof uri !== 'string') throw new TypeError(`${where} must be a URL string, got ${show(uri)}`);
   if (uri === '' || BREAKING.test(uri)) throw new RangeError(`${where}: ${show(uri)} is empty or contains a space, quote, ";" "," or control character`);
+  // A header carries ASCII only: node refuses U+0100 and up on every response, and sends U+0080–U+00FF as raw bytes.
+  if (/[^\x21-\x7e]/.test(uri)) throw new RangeError(`${where}: ${show(uri)} contains non-ASCII characters: percent-encode them (new URL(…).href does)`);
   let url: URL;
   try {
     url = new URL(uri, 'https://base.invalid');

@@ -66,7 +66,12 @@ export const securityHeaders = markFactory(function securityHeaders(options: Sec
   async function everything(ctx: Context, next: Next, res: WardResponse, nonce: string | undefined): Promise<void> {
     for (let i = 0; i < browser.length; i += 2) res.setHeader(browser[i]!, browser[i + 1]!);
     for (const policy of policies) res.setHeader(policy.header, policy.valueFor(nonce, undefined));
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      removeAgain(res);
+      throw error;
+    }
     if (res.committed) return;
     for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
     const additions = additionsOf(ctx);
@@ -99,7 +104,19 @@ export const securityHeaders = markFactory(function securityHeaders(options: Sec
     for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
     const nonce = nonces === undefined ? undefined : requestNonce(ctx, nonces);
     if (browserTypes === undefined) return everything(ctx, next, res, nonce);
-    return Promise.resolve(next()).then(() => after(ctx, res, nonce, browserTypes));
+    return Promise.resolve(next()).then(
+      () => after(ctx, res, nonce, browserTypes),
+      (error: unknown) => {
+        removeAgain(res);
+        throw error;
+      },
+    );
+  }
+
+  /** A failed downstream may have set them (`X-Powered-By: Express` from a sub-app): the error answer made outside must not carry them. */
+  function removeAgain(res: WardResponse): void {
+    if (res.committed) return;
+    for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
   }
 
   return defineMiddleware('securityHeaders', describe(resolved), function securityHeaders(ctx: Context, next: Next): Promise<void> {

@@ -170,4 +170,11 @@ describe('security: injection through directive values is refused at the factory
     expect(() => securityHeaders(directives({ trustedTypes: ['a; script-src *'] }))).toThrow(/is not a Trusted Types policy name/);
     expect(() => securityHeaders(directives({ reportTo: 'csp\r\nX: y' }))).toThrow(/reportTo must be a Reporting-Endpoints name/);
   });
+
+  it('a non-ASCII reportUri is refused at configuration (node would refuse the header on every HTML answer, or send raw bytes)', () => {
+    for (const uri of ['https://r.example/\u0100', 'https://r.example/café', 'https://r.example/a\u0085b']) {
+      expect(() => securityHeaders(directives({ reportUri: [uri] })), uri).toThrow(/contains non-ASCII characters: percent-encode them/);
+    }
+    expect(() => securityHeaders(directives({ reportUri: ['https://r.example/caf%C3%A9'] }))).not.toThrow();
+  });
 });

@@ -106,14 +106,22 @@ export const SECURITY_HEADERS: readonly Scenario[] = [
     counts: { text: 1, created: 1 },
   },
   {
-    name: 'security headers: a problem+json made outside it after a handler error still carries the API set',
-    chain: (probe) => [catchToProblem(probe), securityHeaders()],
+    name: 'security headers: a problem+json made outside it after a handler error still carries the API set, and no X-Powered-By or Server the failed downstream set',
+    chain: (probe) => [
+      catchToProblem(probe),
+      securityHeaders({ removeHeaders: ['X-Powered-By', 'Server'] }),
+      function revealing(ctx, next) {
+        ctx.res.setHeader('x-powered-by', 'PHP/8.3');
+        ctx.res.setHeader('server', 'Apache/2.4.1');
+        return next();
+      },
+    ],
     exchanges: [
       {
         path: '/throw',
         expect: {
           status: 500,
-          headers: API,
+          headers: { ...API, 'x-powered-by': null, server: null },
           problem: { type: 'urn:ward:problem:internal-error', title: 'Internal Server Error', status: 500, code: 'INTERNAL_ERROR' },
         },
       },
