@@ -19,8 +19,8 @@
  */
 import { type Context, callAsync, defineMiddleware, markFactory, type Middleware, type Next, type WardResponse } from '@ward/core';
 import type { CompiledPolicy } from './csp-policy.js';
-import { additionsOf, existingNonce, type NonceSource, nonceSource, requestNonce } from './nonce.js';
-import { type ResolvedHeaders, resolveOptions, type SecurityHeadersOptions } from './options.js';
+import { additionsOf, existingNonce, lendNonceSource, type NonceSource, nonceSource, requestNonce } from './nonce.js';
+import { DEFAULT_NONCE_BYTES, type ResolvedHeaders, resolveOptions, type SecurityHeadersOptions } from './options.js';
 
 /** Decisions by raw `Content-Type` value, bounded: responses reuse a handful of values. */
 const MAX_CACHED_TYPES = 64;
@@ -44,6 +44,9 @@ export const securityHeaders = markFactory(function securityHeaders(options: Sec
   const { apiPlain, apiSecure, checkSecure, browser, policies, remove, browserTypes } = resolved;
   const needsNonce = policies.some((p) => p.hasNonce);
   const nonces: NonceSource | undefined = needsNonce ? nonceSource(resolved.nonceBytes, resolved.randomBytes) : undefined;
+  // No nonce in the base policy, but nonce options of its own: lent to the routes' cspAdditions({ …: ["'nonce'"] }).
+  const lent: NonceSource | undefined =
+    !needsNonce && policies.length > 0 && (resolved.nonceBytes !== DEFAULT_NONCE_BYTES || resolved.randomBytes !== undefined) ? nonceSource(resolved.nonceBytes, resolved.randomBytes) : undefined;
   const typeCache = new Map<string, boolean>();
 
   function isBrowserResponse(res: WardResponse, types: ReadonlySet<string>): boolean {
@@ -103,6 +106,7 @@ export const securityHeaders = markFactory(function securityHeaders(options: Sec
     for (let i = 0; i < api.length; i += 2) res.setHeader(api[i]!, api[i + 1]!);
     for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
     const nonce = nonces === undefined ? undefined : requestNonce(ctx, nonces);
+    if (lent !== undefined) lendNonceSource(ctx, lent);
     if (browserTypes === undefined) return everything(ctx, next, res, nonce);
     return Promise.resolve(next()).then(
       () => after(ctx, res, nonce, browserTypes),

@@ -87,12 +87,20 @@ const NONCES = new WeakMap<IncomingMessage, string>();
 /** `cspAdditions()` of the request, in the order they ran. */
 const ADDITIONS = new WeakMap<IncomingMessage, CompiledAdditions[]>();
 
-/** The nonce of this request (made with `source` on first use); also sets `ctx.state.cspNonce`. */
+/** The source a `securityHeaders()` with its own `nonceBytes`/`randomBytes` lent the request, for `cspAdditions()`. */
+const SOURCES = new WeakMap<IncomingMessage, NonceSource>();
+
+/** Lends `source` to the request's later `cspAdditions()` (whose base policy has no nonce of its own). */
+export function lendNonceSource(ctx: Context, source: NonceSource): void {
+  SOURCES.set(ctx.raw.req, source);
+}
+
+/** The nonce of this request (made with `source` on first use, else the one lent to it); also sets `ctx.state.cspNonce`. */
 export function requestNonce(ctx: Context, source: NonceSource | undefined): string {
   const raw = ctx.raw.req;
   let nonce = NONCES.get(raw);
   if (nonce === undefined) {
-    nonce = (source ?? (sharedSource ??= nonceSource(16, undefined))).next();
+    nonce = (source ?? SOURCES.get(raw) ?? (sharedSource ??= nonceSource(16, undefined))).next();
     NONCES.set(raw, nonce);
   }
   ctx.state.cspNonce = nonce;

@@ -304,8 +304,11 @@ function browserTypes(value: unknown, where: string): ReadonlySet<string> | unde
   );
 }
 
+/** Bytes of a nonce unless `nonceBytes` says otherwise (128 bits, CSP3 §7.2). */
+export const DEFAULT_NONCE_BYTES = 16;
+
 function nonceBytes(value: unknown, where: string): number {
-  if (value === undefined) return 16;
+  if (value === undefined) return DEFAULT_NONCE_BYTES;
   if (typeof value !== 'number') throw new TypeError(`${where} must be a number of bytes, got ${show(value)}`);
   if (!Number.isInteger(value) || value < 16 || value > 64) throw new RangeError(`${where} must be an integer from 16 (128 bits, CSP3 §7.2) to 64, got ${show(value)}`);
   return value;

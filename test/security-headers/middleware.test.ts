@@ -122,6 +122,23 @@ describe('nonces', () => {
     expect(sizes).toEqual([24, 24]);
   });
 
+  it("a route's cspAdditions({ …: [\"'nonce'\"] }) gets its nonce from the base's nonceBytes and randomBytes too", async () => {
+    const sizes: number[] = [];
+    const app = await start([
+      securityHeaders({
+        nonceBytes: 32,
+        randomBytes: (size) => {
+          sizes.push(size);
+          return new Uint8Array(size).fill(7);
+        },
+      }),
+      cspAdditions({ scriptSrc: ["'nonce'"] }),
+    ]);
+    const res = await app.get('/html');
+    expect(res.text).toBe(`nonce=${Buffer.alloc(32, 7).toString('base64')}`);
+    expect(sizes).toEqual([32]);
+  });
+
   it('no nonce is made when no directive asks for one', async () => {
     let calls = 0;
     const app = await start([securityHeaders({ randomBytes: (size) => (calls++, randomBytes(size)) })]);
