@@ -166,7 +166,14 @@ class JsonLinesWriter implements JsonLinesLogger {
     this.#write(chunk);
   }
 
-  #line(level: LogLevel, record: object, message: string | undefined): void {
+  #line(level: LogLevel, given: object, message: string | undefined): void {
+    let record: unknown = given;
+    // Called as pino may be (`info('started')`, `info(null)`, `info([…])`): the value becomes the message, never a broken line.
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      if (message === undefined && typeof record === 'string') message = record;
+      else if (record !== undefined && record !== null) record = { value: record };
+      if (typeof record !== 'object' || record === null || Array.isArray(record)) record = {};
+    }
     // Records are flat objects of strings, numbers and booleans: one small stringify.
     const fields = JSON.stringify(record);
     let line = `{"level":"${level}","time":"${isoTime(this.#clock())}"`;

@@ -11,7 +11,7 @@ import { onCollect } from './collect-hook.js';
 
 /** A series of a counter, counted locally and handed to prom-client at collection. */
 export interface HotCounter {
-  /** Adds 1 (or `by`). */
+  /** Adds 1 (or `by`, finite and ≥ 0: anything else throws a RangeError, as prom-client's `inc` does). */
   inc(by?: number): void;
 }
 
@@ -35,6 +35,8 @@ export function hotCounter<L extends string>(counter: Counter<L>, labels: LabelV
   onCollect(counter, flush);
   return {
     inc(by = 1) {
+      // As prom-client's own inc(): a bad amount is the caller's error now, not a failed scrape of the whole registry later.
+      if (!(by >= 0) || by === Infinity) throw new RangeError(`hotCounter.inc(by): a counter only goes up, by a finite amount ≥ 0; got ${by}`);
       pending += by;
     },
   };

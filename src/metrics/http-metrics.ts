@@ -8,7 +8,7 @@
  * moves a gauge twice and observes one cached histogram child.
  */
 import { describeValue } from '@ward/core';
-import { type Context, type Middleware, defineMiddleware, isHttpError, markFactory } from '@ward/core';
+import { type Context, conventionalStatus, type Middleware, defineMiddleware, isHttpError, markFactory } from '@ward/core';
 import type { Gauge, Histogram } from 'prom-client';
 import { validBuckets, wardGauge, wardHistogram } from './getters.js';
 import { SeriesCache, methodIndex, statusClassIndex } from './http-labels.js';
@@ -102,7 +102,8 @@ export function httpMetrics(options: HttpMetricsOptions = {}): Middleware {
       await next();
     } catch (error) {
       inFlight.dec();
-      record(ctx, isHttpError(error) ? error.status : 500, start);
+      // The status the error stands for, as the adapters answer it (an http-errors 413 is a 4xx, not a 5xx).
+      record(ctx, isHttpError(error) ? error.status : (conventionalStatus(error) ?? 500), start);
       throw error;
     }
     inFlight.dec();

@@ -39,6 +39,24 @@ describe('jsonLinesLogger: the line', () => {
     for (const line of dest.writes) expect(JSON.parse(line)).toBeTypeOf('object');
   });
 
+  it('called as pino may be (a string, null, an array, a number, nothing), every line is still one JSON object', () => {
+    const dest = collector();
+    const logger = jsonLinesLogger({ destination: dest, clock, sync: true });
+    const loose = logger as unknown as { info(record?: unknown, message?: string): void };
+    loose.info('server started');
+    loose.info(null);
+    loose.info(['a']);
+    loose.info(42, 'a number');
+    loose.info(undefined);
+    expect(dest.writes.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      { level: 'info', time: '2024-01-02T03:04:05.678Z', msg: 'server started' },
+      { level: 'info', time: '2024-01-02T03:04:05.678Z' },
+      { level: 'info', time: '2024-01-02T03:04:05.678Z', value: ['a'] },
+      { level: 'info', time: '2024-01-02T03:04:05.678Z', msg: 'a number', value: 42 },
+      { level: 'info', time: '2024-01-02T03:04:05.678Z' },
+    ]);
+  });
+
   it('time is exactly toISOString(), for any clock value, from one call to the next', () => {
     const dest = collector();
     let now = 0;

@@ -10,6 +10,16 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 
 describe('hotCounter', () => {
+  it('a negative, NaN or infinite amount throws at the call, as prom-client does; the scrape stays whole', async () => {
+    const registry = new Registry();
+    const counter = wardCounter(registry, { name: 'guarded_total', help: 'h', labelNames: ['kind'] });
+    const series = hotCounter(counter, { kind: 'a' });
+    for (const by of [-1, Number.NaN, Infinity]) expect(() => series.inc(by)).toThrow(RangeError);
+    series.inc(2);
+    expect(await registry.metrics()).toContain('ward_guarded_total{kind="a"} 2');
+  });
+
+
   it('every read of the registry sees the exact total, series by series, from 0', async () => {
     const registry = new Registry();
     const counter = wardCounter(registry, { name: 'hot_total', help: 'h', labelNames: ['kind'] });

@@ -115,6 +115,17 @@ describe('httpMetrics on @ward/node', () => {
     expect(linesOf(text, 'ward_http_requests_in_flight')).toEqual(['ward_http_requests_in_flight 0']);
   });
 
+  it('an Error with an http-errors status (body-parser’s 413) counts as that 4xx, the status the client gets', async () => {
+    const registry = new Registry();
+    const upload = route('POST', '/upload', () => {
+      throw Object.assign(new Error('request entity too large'), { status: 413 });
+    });
+    const url = await serve([httpMetrics({ registry }), upload]);
+    const reply = await send(url, '/upload', { method: 'POST' });
+    expect(reply.status).toBe(413);
+    expect(linesOf(await registry.metrics(), `${DURATION}_count`)).toEqual([`${DURATION}_count{method="POST",route="/upload",status_class="4xx"} 1`]);
+  });
+
   it('a thrown HttpError counts with its own status', async () => {
     const registry = new Registry();
     const limited = route('GET', '/limited', () => {
