@@ -16,7 +16,7 @@ import { type CommonLogOptions, checkBoolean, checkFunction, checkMaxFieldChars,
 import { defaultLogger } from './default-logger.js';
 import { describeValue } from '@ward/core';
 import { connectionAborted, decidedStatus, errorStatus, summarizeError } from './outcome.js';
-import { loggedParams, nameSet } from './redaction.js';
+import { REDACTED, isSecretName, loggedParams, nameSet } from './redaction.js';
 import { safeOrNull, safeText } from './sanitize.js';
 import { type FailureCounter, checkLogger, failureCounter, writeRecord } from './sink.js';
 import type { AuditLogRecord, AuditOutcome } from './types.js';
@@ -34,6 +34,12 @@ export interface AuditLogOptions extends CommonLogOptions {
   redactParams?: readonly string[];
   /** Add the error's `message` and `stack` when `next()` rejected. Default: `false`. */
   errorDetails?: boolean;
+  /**
+   * Record the request path. When a route parameter is redacted
+   * (`/reset/:token`), the path would spell it out: the route template is
+   * recorded in its place. `false`: `path` is `null`. Default: `true`.
+   */
+  path?: boolean;
 }
 
 /**
@@ -66,6 +72,7 @@ export function auditLog(options: AuditLogOptions = {}): Middleware {
   const userId = checkFunction<CommonLogOptions['userId']>(options.userId, 'auditLog({ userId })', '(ctx) => string | number | undefined');
   const logParams = checkBoolean(options.params, true, 'auditLog({ params })');
   const errorDetails = checkBoolean(options.errorDetails, false, 'auditLog({ errorDetails })');
+  const logPath = checkBoolean(options.path, true, 'auditLog({ path })');
   const redactParams = nameSet(options.redactParams, 'auditLog({ redactParams })');
   const methods = auditedMethods(options.methods);
   const failures: FailureCounter = failureCounter(options.metrics, 'audit', 'auditLog({ metrics })');
@@ -84,7 +91,7 @@ export function auditLog(options: AuditLogOptions = {}): Middleware {
         ip: safeOrNull(req.ip, maxChars),
         method: req.method,
         route: safeOrNull(req.route, maxChars),
-        path: safeText(req.path, maxChars),
+        path: logPath ? auditedPath(req, redactParams, maxChars) : null,
         params: logParams ? loggedParams(req.params, redactParams, maxChars) : EMPTY_PARAMS,
         status,
         outcome: failed ? 'failure' : outcomeOf(status),
@@ -102,6 +109,7 @@ export function auditLog(options: AuditLogOptions = {}): Middleware {
     params: logParams,
     redactParams: [...redactParams],
     errorDetails,
+    path: logPath,
     userId: options.userId,
     maxFieldChars: maxChars,
   };
@@ -117,6 +125,15 @@ export function auditLog(options: AuditLogOptions = {}): Middleware {
   });
 }
 markFactory(auditLog);
+
+/** The raw path, or the route template when a parameter of it is a secret the `params` field redacts. */
+function auditedPath(req: Context['req'], redactParams: ReadonlySet<string>, maxChars: number): string {
+  const params = req.params;
+  for (const key in params) {
+    if (Object.prototype.hasOwnProperty.call(params, key) && isSecretName(key, redactParams)) return safeText(req.route ?? REDACTED, maxChars);
+  }
+  return safeText(req.path, maxChars);
+}
 
 function outcomeOf(status: number): AuditOutcome {
   if (status < 400) return 'success';

@@ -109,8 +109,8 @@ export interface AuditLogRecord {
   method: string;
   /** Did what: the route template, or `null` when no route matched. */
   route: string | null;
-  /** Did what: the request path, without the query string. */
-  path: string;
+  /** Did what: the request path, without the query string (the route template when a parameter is redacted); `null` with `path: false`. */
+  path: string | null;
   /** Did what: the route parameters (values made safe, secret names redacted); `{}` with `params: false`. */
   params: Record<string, string>;
   /** The status decided by the chain. */

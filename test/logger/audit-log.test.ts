@@ -139,6 +139,17 @@ describe('auditLog', () => {
     ]);
   });
 
+  it('path: false records no path; without a secret parameter the raw path is kept', async () => {
+    const logger = new MemoryLogger();
+    const url = await serve([auditLog({ logger, path: false, metrics: { registry: new Registry() } })]);
+    await request(`${url}/users`, json('{}'));
+    expect(logger.records[0]!.path).toBeNull();
+    const plain = new MemoryLogger();
+    const url2 = await serve([auditLog({ logger: plain, metrics: { registry: new Registry() } })]);
+    await request(`${url2}/users`, json('{}'));
+    expect(plain.records[0]!.path).toBe('/users');
+  });
+
   it('methods, params: false and redactParams', async () => {
     const logger = new MemoryLogger();
     const url = await serve([auditLog({ logger, methods: ['GET'], metrics: { registry: new Registry() } })], (engine) => {
@@ -148,6 +159,9 @@ describe('auditLog', () => {
     await request(`${url}/users`, json('{}'));
     expect(logger.records).toHaveLength(1);
     expect(logger.records[0]!.params).toEqual({ org: 'acme', email: 'a@b.c', token: '[redacted]' });
+    // The path would spell the redacted token out: the route template stands in for it.
+    expect(logger.records[0]!.path).toBe('/orgs/:org/invites/:email/:token');
+    expect(JSON.stringify(logger.records)).not.toContain('t0k3n');
 
     const quiet = new MemoryLogger();
     const url2 = await serve([auditLog({ logger: quiet, methods: ['GET'], redactParams: ['EMAIL'], metrics: { registry: new Registry() } })], (engine) => {
@@ -196,7 +210,7 @@ describe('auditLog', () => {
     const registry = new Registry();
     expect(describeMiddleware(auditLog({ logger: new MemoryLogger(), metrics: { registry } }))).toEqual({
       name: 'auditLog',
-      options: { logger: '[MemoryLogger]', methods: ['POST', 'PUT', 'PATCH', 'DELETE'], params: true, redactParams: [], errorDetails: false, maxFieldChars: 1024 },
+      options: { logger: '[MemoryLogger]', methods: ['POST', 'PUT', 'PATCH', 'DELETE'], params: true, redactParams: [], errorDetails: false, path: true, maxFieldChars: 1024 },
     });
     expect(() => auditLog({ methods: [] })).toThrow("auditLog({ methods }) must be a non-empty array of methods such as ['POST', 'DELETE'], got an array");
     expect(() => auditLog({ methods: ['delete'] })).toThrow(RangeError);
