@@ -133,7 +133,7 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
     // A clock that went backwards (or a broken injected one) counts as 0 ms.
     const duration = elapsed >= 0 && elapsed < Infinity ? Math.round(elapsed * 1000) / 1000 : 0;
     const aborted = connectionAborted(ctx);
-    const status = failed ? errorStatus(error) : decidedStatus(ctx, aborted);
+    const status = failed ? errorStatus(error, ctx.adapter) : decidedStatus(ctx, aborted);
     const slow = slowMs !== undefined && duration >= slowMs;
     const req = ctx.req;
     const state = ctx.state;

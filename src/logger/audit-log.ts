@@ -80,7 +80,7 @@ export function auditLog(options: AuditLogOptions = {}): Middleware {
 
   function log(ctx: Context, failed: boolean, error: unknown): void {
     try {
-      const status = failed ? errorStatus(error) : decidedStatus(ctx, connectionAborted(ctx));
+      const status = failed ? errorStatus(error, ctx.adapter) : decidedStatus(ctx, connectionAborted(ctx));
       const req = ctx.req;
       const state = ctx.state;
       const record: AuditLogRecord = {

@@ -4,7 +4,7 @@
  * first, and a summary of an error that rejected `next()`. Shared by the
  * access and audit logs; nothing here allocates on the common path.
  */
-import { type Context, isHttpError } from '@ward/core';
+import { type Context, conventionalStatus, isHttpError } from '@ward/core';
 import { safeText } from './sanitize.js';
 import type { ErrorSummary } from './types.js';
 
@@ -33,16 +33,19 @@ export function decidedStatus(ctx: Context, aborted: boolean): number {
 
 /**
  * The status the client gets for an error that rejected `next()` and went
- * up to the framework: an `HttpError`'s status; a client that left is 499;
- * an error carrying a 4xx/5xx `status` or `statusCode` gets it (what
- * Express's finalhandler and Fastify answer); anything else 500.
+ * up to whoever answers it: an `HttpError`'s status; a client that left is
+ * 499; then, where ward answers (engine, node), core's rule (an `Error`
+ * with a 4xx/5xx `status`, else `statusCode`); where the framework answers
+ * (Express's finalhandler, Fastify), any object carrying a 4xx/5xx `status`
+ * or `statusCode` gets it; anything else 500.
  */
-export function errorStatus(error: unknown): number {
+export function errorStatus(error: unknown, adapter: string): number {
   if (typeof error !== 'object' || error === null) return 500;
   try {
     if (isHttpError(error)) return error.status;
     const e = error as { code?: unknown; status?: unknown; statusCode?: unknown };
     if (e.code === 'CLIENT_CLOSED') return CLIENT_CLOSED_STATUS;
+    if (adapter === 'engine' || adapter === 'node') return conventionalStatus(error) ?? 500;
     const status = typeof e.status === 'number' ? e.status : e.statusCode;
     return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
   } catch {

@@ -132,6 +132,24 @@ export const LOGGER: readonly Scenario[] = [
     },
   },
   {
+    name: 'logger: a thrown value carrying a status is logged with the status the client got, whoever answered it (ward or the framework)',
+    chain: (probe) => [
+      accessLog({ logger: new ProbeLogger(probe, 'access'), metrics: metrics() }),
+      function throwsStatusObject(ctx) {
+        // A plain object and an Error whose status is no number: each stack reads these its own way.
+        if (ctx.req.path === '/json') throw { status: 404 };
+        throw Object.assign(new Error('mixed'), { status: 'bad', statusCode: 403 });
+      },
+    ],
+    async run({ send, probe }) {
+      const first = await send('/json');
+      const second = await send('/text');
+      const logger = await logged(probe, 'access', 2);
+      expect(logger.entries.map((e) => e.record.status)).toEqual([first.status, second.status]);
+    },
+    counts: {},
+  },
+  {
     name: 'logger: a streamed response is logged once, after it ended, with bytes unknown (null)',
     chain: (probe) => [accessLog({ logger: new ProbeLogger(probe, 'access'), metrics: metrics() })],
     exchanges: [{ path: '/stream', expect: { status: 200, text: STREAM_CHUNKS.join(''), headers: { 'content-type': TEXT_TYPE, 'content-length': null } } }],
