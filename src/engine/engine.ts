@@ -152,7 +152,14 @@ export class Engine extends RouterGroup {
     const method = ctx.req.method;
     const path = ctx.req.path;
     if (this.#options.redirectTrailingSlash) {
-      const location = this.#trailingSlashTarget(method, path);
+      let location: string | undefined;
+      try {
+        location = this.#trailingSlashTarget(method, path);
+      } catch (error) {
+        // The other spelling matches, but with a malformed escape: the 400 now, not after a redirect.
+        ctx.problem(error);
+        return;
+      }
       if (location !== undefined) {
         const query = ctx.req.url.slice(path.length);
         const target = location + query;
@@ -191,7 +198,8 @@ export class Engine extends RouterGroup {
     const second = other.charCodeAt(1);
     if (second === 47 || second === 92) return undefined;
     const router = this.#router;
-    if (router.has(method, other) || (method === 'HEAD' && router.has('GET', other))) return other;
+    // find, not has: it decodes the params, so a malformed escape throws its 400 here.
+    if (router.find(method, other) !== undefined || (method === 'HEAD' && router.find('GET', other) !== undefined)) return other;
     return undefined;
   }
 

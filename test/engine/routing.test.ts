@@ -261,6 +261,12 @@ describe('engine: trailing-slash redirects', () => {
     expect(res.headers.location).toBe('/users');
   });
 
+  it('a malformed escape in the other spelling is its 400 at once, not a redirect to a 400', async () => {
+    const { url } = await setup();
+    const res = await request(`${url}/users/%ZZ/`);
+    expect([res.status, res.headers.location, res.json()]).toMatchObject([400, undefined, { code: 'BAD_REQUEST' }]);
+  });
+
   it('only redirects to a route of the same method', async () => {
     const { url } = await setup();
     const res = await request(`${url}/docs`, { method: 'DELETE' });
