@@ -95,6 +95,11 @@ export class Engine extends RouterGroup {
     const method = req.method;
     const path = req.path;
     const router = this.#router;
+    // RFC 9112 §3.2: a request-target has no fragment; node lets `#` through, and it would end up in a param or the query.
+    if (req.url.indexOf('#') !== -1) {
+      ctx.matchError = new HttpError(400, { code: 'BAD_REQUEST', detail: 'The request target holds a "#": a fragment is never sent to the server' });
+      return;
+    }
     let found;
     try {
       found = router.find(method, path);

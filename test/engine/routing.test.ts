@@ -261,6 +261,14 @@ describe('engine: trailing-slash redirects', () => {
     expect(res.headers.location).toBe('/users');
   });
 
+  it('a "#" in the request target (never sent by a client: RFC 9112 §3.2) is a 400, not part of a param or the query', async () => {
+    const { port } = await setup();
+    for (const target of ['/users/7#frag', '/users?page=1#frag']) {
+      const res = await send(port, target);
+      expect([res.status, res.json().code], target).toEqual([400, 'BAD_REQUEST']);
+    }
+  });
+
   it('a malformed escape in the other spelling is its 400 at once, not a redirect to a 400', async () => {
     const { url } = await setup();
     const res = await request(`${url}/users/%ZZ/`);
