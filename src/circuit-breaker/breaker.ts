@@ -105,7 +105,7 @@ export class CircuitBreaker {
     this.#timed = o.slowCallDurationMs !== Infinity;
     this.#metrics = o.registry === false ? NO_METRICS : breakerMetrics(o.registry, o.prefix, o.name);
     this.#bindHandlers();
-    this.#shared = o.shared?.attach({ name: o.name, applyShared: (state, remainingMs) => this.#applyShared(state, remainingMs) });
+    this.#shared = o.shared?.attach({ name: o.name, applyShared: (state, remainingMs) => this.#applyShared(state, remainingMs), version: () => this.#generation });
   }
 
   /** The current state. An open breaker whose period has elapsed still says `open` until a call (or `autoHalfOpen`) moves it. */

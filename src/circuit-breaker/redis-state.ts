@@ -180,9 +180,12 @@ export class RedisCircuitState implements SharedCircuitState {
           const leftMs = untilAt - Date.now();
           if (leftMs > 0) await this.#publish(handle, key, `${key}:trials`, leftMs, untilAt);
         }
+        const version = handle.version?.();
         const answer = await this.#call(() => runScript(this.#client, SCRIPTS.read[0], SCRIPTS.read[1], 1, key));
         // A period still unwritten is this instance's own truth until it is written.
         if (!Array.isArray(answer) || this.#unpublished.has(handle)) return;
+        // The breaker moved while the read was in flight (it tripped; its trials passed): the answer predates it.
+        if (version !== handle.version?.()) return;
         const [state, left] = answer as [unknown, unknown];
         if ((state === 'open' || state === 'closed') && typeof left === 'number') handle.applyShared(state, left);
       }),

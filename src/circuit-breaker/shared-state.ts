@@ -13,6 +13,12 @@ export interface SharedBreakerHandle {
   readonly name: string;
   /** The fleet says: open for `remainingMs` more (another instance tripped it), or closed (its trials passed). */
   applyShared(state: 'open' | 'closed', remainingMs: number): void;
+  /**
+   * Optional: a number that changes on every local transition. A verdict
+   * read while the breaker moved on its own (it tripped, its trials passed)
+   * predates that move, and is dropped. Default: none (every verdict applies).
+   */
+  version?(): number;
 }
 
 /** The answer to {@link SharedBreakerLink.claimTrials}. */

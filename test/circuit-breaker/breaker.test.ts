@@ -238,11 +238,11 @@ describe('open', () => {
     const waits: number[] = [];
     await calls(breaker, 'F');
     for (let i = 0; i < 3; i++) {
-      waits.push(breaker.snapshot().retryAfterMs);
-      clock.t += breaker.snapshot().retryAfterMs;
+      waits.push(breaker.snapshot().retryAfterMs!);
+      clock.t += breaker.snapshot().retryAfterMs!;
       await calls(breaker, 'F'); // the trial fails
     }
-    waits.push(breaker.snapshot().retryAfterMs);
+    waits.push(breaker.snapshot().retryAfterMs!);
     expect(waits).toEqual([1_000, 2_000, 3_000, 3_000]);
     clock.t += 3_000;
     await calls(breaker, 'S');

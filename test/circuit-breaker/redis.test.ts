@@ -154,3 +154,19 @@ describe('RedisCircuitState', () => {
     expect(() => new CircuitBreaker({ shared: {} as never })).toThrow(/shared/);
   });
 });
+
+describe('a verdict read while the breaker moves', () => {
+  it('a read in flight when the breaker trips does not close it again with its stale answer', async () => {
+    const shared = new RedisCircuitState({ client: redisA, syncMs: 60_000 });
+    const breaker = new CircuitBreaker({ name: name('stale-read'), windowSize: 1, minimumCalls: 1, openDurationMs: 10_000, registry: false, shared });
+    cleanup.push(() => breaker.close());
+    cleanup.push(() => shared.close());
+    const moves: string[] = [];
+    breaker.on('stateChange', (e) => moves.push(`${e.from}>${e.to}:${e.reason}`));
+    const reading = shared.sync();
+    await breaker.execute(boom).catch(() => undefined);
+    await reading;
+    expect(breaker.state).toBe('open');
+    expect(moves).toEqual(['closed>open:failure-rate']);
+  });
+});
