@@ -96,10 +96,14 @@ export function nameSet(input: unknown, where: string): ReadonlySet<string> {
   return names;
 }
 
-/** True when the value under `name` must not be logged. */
+/** True when the value under `name` must not be logged (`code[]`, `key[0]`: the brackets of array-style keys do not hide the name). */
 export function isSecretName(name: string, extra: ReadonlySet<string>): boolean {
+  if (name.endsWith(']')) name = name.replace(ARRAY_SUFFIX, '');
   return SECRET_NAME.test(name) || (extra.size > 0 && extra.has(name.toLowerCase()));
 }
+
+/** `[]`, `[0]`, `[a][b]` at the end of a query key (qs-style arrays and objects). */
+const ARRAY_SUFFIX = /(?:\[[^\]]*\])+$/;
 
 /** Most query pairs written; the rest is summarised as `&…`. */
 const MAX_QUERY_PAIRS = 32;

@@ -207,9 +207,9 @@ describe('security: secrets are never logged', () => {
   it('query: true still redacts token-like keys (OWASP REST: tokens in URLs end up in logs)', async () => {
     const logger = new MemoryLogger();
     const url = await serve([accessLog({ logger, query: true, metrics: { registry: new Registry() } })]);
-    const keys = ['access_token', 'refresh_token', 'id_token', 'token', 'code', 'password', 'api_key', 'apikey', 'api-key', 'x-api-key', 'x-goog-api-key', 'access-key', 'private_key', 'subscription-key', 'client_secret', 'X-Amz-Credential', 'sessionid', 'oauth_verifier', 'jwt', 'sig', 'key'];
+    const keys = ['access_token', 'refresh_token', 'id_token', 'token', 'code', 'password', 'api_key', 'apikey', 'api-key', 'x-api-key', 'x-goog-api-key', 'access-key', 'private_key', 'subscription-key', 'code[]', 'key[0]', 'token[a]', 'client_secret', 'X-Amz-Credential', 'sessionid', 'oauth_verifier', 'jwt', 'sig', 'key'];
     await request(`${url}/users/1?${keys.map((k) => `${k}=SECRET`).join('&')}&page=3`);
-    expect(logger.records[0]!.query).toBe(`${keys.map((k) => `${k}=[redacted]`).join('&')}&page=3`);
+    expect(logger.records[0]!.query).toBe(`${keys.map((k) => `${encodeURIComponent(k)}=[redacted]`).join('&')}&page=3`);
   });
 });
 
