@@ -34,8 +34,10 @@ function attributes(options: RefreshCookieOptions, where: string): { name: strin
   if (sameSite === 'None' && !secure) throw new RangeError(`${where}: SameSite=None requires Secure (RFC 6265bis)`);
   const name = options.name ?? (secure ? (path === '/' ? '__Host-refresh_token' : '__Secure-refresh_token') : 'refresh_token');
   if (typeof name !== 'string' || !NAME.test(name)) throw new TypeError(`${where}.name must be a cookie name, got ${describeValue(name)}`);
-  if (name.startsWith('__Host-') && (path !== '/' || !secure)) throw new RangeError(`${where}: a __Host- cookie needs path '/' and Secure (RFC 6265bis); use a __Secure- name for path ${path}`);
-  if (name.startsWith('__Secure-') && !secure) throw new RangeError(`${where}: a __Secure- cookie needs Secure`);
+  // Browsers match the prefixes in any case (RFC 6265bis §5.7): `__HOST-` is held to the same rules.
+  const lower = name.toLowerCase();
+  if (lower.startsWith('__host-') && (path !== '/' || !secure)) throw new RangeError(`${where}: a __Host- cookie needs path '/' and Secure (RFC 6265bis); use a __Secure- name for path ${path}`);
+  if (lower.startsWith('__secure-') && !secure) throw new RangeError(`${where}: a __Secure- cookie needs Secure`);
   return { name, tail: `; Path=${path}; HttpOnly${secure ? '; Secure' : ''}; SameSite=${sameSite}` };
 }
 
@@ -49,6 +51,7 @@ function attributes(options: RefreshCookieOptions, where: string): { name: strin
 export function refreshTokenCookie(token: string, expiresAt: number, options: RefreshCookieOptions = {}, now: number = Date.now()): string {
   const { name, tail } = attributes(options, 'refreshTokenCookie(options)');
   if (typeof token !== 'string' || !VALUE.test(token)) throw new TypeError('refreshTokenCookie(token): a refresh token is base64url text');
+  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) throw new TypeError(`refreshTokenCookie(token, expiresAt): expiresAt must be ms since the epoch (the pair's refreshTokenExpiresAt), got ${String(expiresAt)}`);
   const maxAge = Math.max(0, Math.floor((expiresAt - now) / 1000));
   return `${name}=${token}; Max-Age=${maxAge}${tail}`;
 }

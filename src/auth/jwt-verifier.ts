@@ -6,6 +6,7 @@
  * claim rules, the user's shape, then revocation. Every failure is an
  * {@link AuthError} with a stable code, never another exception.
  */
+import { jwsStructureProblem } from './jws-structure.js';
 import { describeValue } from '@ward/core';
 import { type JWTPayload, type JWTVerifyOptions, errors, jwtVerify } from 'jose';
 import { type JwsAlgorithm, algorithmList } from './algorithms.js';
@@ -131,6 +132,9 @@ export function createJwtVerifier(options: JwtVerifierOptions, where = 'createJw
   const expired = (): AuthError => new AuthError('TOKEN_EXPIRED', 'The access token has expired');
 
   async function verifySignature(token: string, key: string | undefined): Promise<VerifiedToken> {
+    // Duplicate member names and b64 headers: refused before any key work.
+    const problem = jwsStructureProblem(token);
+    if (problem !== undefined) throw new AuthError('TOKEN_INVALID', 'The access token is not valid', { cause: new Error(problem) });
     let payload: JWTPayload;
     try {
       const verifyOptions = clockInjected ? { ...joseOptions, currentDate: new Date(now()) } : joseOptions;
@@ -138,6 +142,8 @@ export function createJwtVerifier(options: JwtVerifierOptions, where = 'createJw
     } catch (error) {
       throw failure(error);
     }
+    // RFC 7519 §4.1.7: a jti is a string; another shape could never be revoked by it.
+    if (payload.jti !== undefined && typeof payload.jti !== 'string') throw new AuthError('TOKEN_INVALID', 'The access token is not valid', { cause: new Error('jti is not a string') });
     let verified: VerifiedToken;
     try {
       verified = {

@@ -279,8 +279,14 @@ function remoteSet(options: KeyOptions, algorithms: readonly JwsAlgorithm[], whe
     // A JWK without "alg" would let the token pick among the algorithms
     // its key type allows (the Hono CVE-2026-22817 shape): only when the
     // allowlist leaves one choice for that key type.
-    const jwk = set.jwks()?.keys.find((candidate) => candidate.kid === header.kid);
-    if (jwk !== undefined && jwk.alg === undefined && ambiguous.has(familyOf(header.alg!))) throw new errors.JWKSNoMatchingKey('a JWK without "alg" cannot be used when several algorithms fit it');
+    // Every key jose could have picked counts, not only the first with the kid: a key bound to
+    // another alg is skipped by jose, and the next one (without alg) would then be used.
+    const family = familyOf(header.alg!);
+    if (ambiguous.has(family)) {
+      const kty = family === 'RSA' || family === 'OKP' ? family : 'EC';
+      const loose = set.jwks()?.keys.some((c) => c.alg === undefined && (header.kid === undefined || c.kid === header.kid) && (c.kty === undefined || c.kty === kty));
+      if (loose === true) throw new errors.JWKSNoMatchingKey('a JWK without "alg" cannot be used when several algorithms fit it');
+    }
     return key;
   };
   return { resolve, retryAfterSeconds };

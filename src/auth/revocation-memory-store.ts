@@ -55,7 +55,7 @@ export class MemoryRevocationStore implements RevocationStore {
       this.#subjects.delete(key);
       return false;
     }
-    return query.issuedAt === undefined || query.issuedAt <= mark.before;
+    return query.issuedAt === undefined || Math.floor(query.issuedAt) <= mark.before;
   }
 
   revokeToken(token: RevokedToken): void {

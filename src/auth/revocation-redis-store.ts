@@ -86,7 +86,7 @@ export class RedisRevocationStore implements RevocationStore {
 /** A subject's watermark revokes the tokens issued up to it (all of them when the token has no `iat`), not those issued after. */
 function belowWatermark(query: RevocationQuery, before: string | null | undefined): boolean {
   if (before === null || before === undefined) return false;
-  return query.issuedAt === undefined || query.issuedAt <= Number(before);
+  return query.issuedAt === undefined || Math.floor(query.issuedAt) <= Number(before);
 }
 
 /** 22 base64url characters of SHA-256 (132 bits): short keys, no claim text in them. */

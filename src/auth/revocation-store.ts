@@ -62,5 +62,5 @@ export type Revocation =
 export function revokes(revocation: Revocation, token: { issuer: string; subject: string; tokenId: string | undefined; issuedAt: number | undefined }): boolean {
   if (token.issuer !== revocation.issuer) return false;
   if (revocation.kind === 'token') return token.tokenId === revocation.tokenId;
-  return token.subject === revocation.subject && (token.issuedAt === undefined || token.issuedAt <= revocation.before);
+  return token.subject === revocation.subject && (token.issuedAt === undefined || Math.floor(token.issuedAt) <= revocation.before);
 }

@@ -15,6 +15,12 @@ describe('refreshTokenCookie', () => {
   it('scoped to a path: the __Secure- prefix (a __Host- cookie must have Path=/)', () => {
     expect(refreshTokenCookie(TOKEN, 61_000, { path: '/api/auth' }, 1_000)).toBe(`__Secure-refresh_token=${TOKEN}; Max-Age=60; Path=/api/auth; HttpOnly; Secure; SameSite=Strict`);
     expect(() => refreshTokenCookie(TOKEN, 0, { name: '__Host-rt', path: '/api' })).toThrow(/__Host- cookie needs path/);
+    // Browsers read the prefixes in any case: so does the check.
+    expect(() => refreshTokenCookie(TOKEN, 0, { name: '__HOST-rt', path: '/api' })).toThrow(/__Host- cookie needs path/);
+    expect(() => refreshTokenCookie(TOKEN, 0, { name: '__host-rt', secure: false })).toThrow(/__Host- cookie needs path '\/' and Secure/);
+    expect(() => refreshTokenCookie(TOKEN, 0, { name: '__SECURE-rt', secure: false })).toThrow(/__Secure- cookie needs Secure/);
+    // No expiry given: a TypeError, never Max-Age=NaN (a session cookie with no bound).
+    expect(() => refreshTokenCookie(TOKEN, undefined as unknown as number)).toThrow(/expiresAt must be ms since the epoch/);
   });
 
   it('never SameSite=None without Secure; prefixed names need Secure', () => {

@@ -128,6 +128,16 @@ describe('remote JWKS', () => {
     expect(await codeOf(choosy, await token('key-1', first.privateKey, 'PS256'))).toBe('TOKEN_INVALID');
   });
 
+  it('a JWK without alg behind one bound to another alg (same kid) is still refused when the token could choose', async () => {
+    idp.keys = [
+      { ...(await exportJWK(second.publicKey)), kid: 'key-1', alg: 'RS256' },
+      { ...(await exportJWK(first.publicKey)), kid: 'key-1' },
+    ];
+    const choosy = createJwtVerifier(options({ algorithms: ['RS256', 'PS256'] }));
+    // jose skips the RS256-bound key for a PS256 token and picks the loose one: the rule must look at it too.
+    expect(await codeOf(choosy, await token('key-1', first.privateKey, 'PS256'))).toBe('TOKEN_INVALID');
+  });
+
   it('a key marked use "enc", and two keys matching a token without kid, are refused', async () => {
     idp.keys = [{ ...(await exportJWK(first.publicKey)), kid: 'key-1', alg: 'RS256', use: 'enc' }];
     expect(await codeOf(createJwtVerifier(options()), await token('key-1'))).toBe('TOKEN_INVALID');

@@ -11,7 +11,7 @@ import { type JwtAuthOptions, MemoryRevocationStore, jwtAuth } from '@ward/auth'
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApp, STACKS } from '../timeout/stacks.js';
-import { AUDIENCE, ISSUER, NOW_MS, NOW_S, SECRET, claims, handMade, hs256 } from './tokens.js';
+import { AUDIENCE, ISSUER, NOW_MS, NOW_S, SECRET, claims, handMade, hs256, rawToken } from './tokens.js';
 
 /** Echoes who the request is from, so a test sees what jwtAuth set. */
 const whoAmI: Middleware = async (ctx, next) => {
@@ -113,6 +113,13 @@ for (const stack of STACKS) {
       ['an unknown kid', () => hs256(claims(), { kid: 'k9' })],
       ['garbage base64', async () => 'abc.def.ghi'],
       ['a 12 KB token (over the 8 KiB cap)', async () => handMade({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' }, claims({ pad: 'x'.repeat(12_000) }))],
+      // RFC 7519 §4: duplicate member names are refused, never "the last one wins" (sub: admin).
+      ['a claim named twice', async () => rawToken('{"alg":"HS256","typ":"at+jwt","kid":"k1"}', JSON.stringify(claims()).replace(/}$/, ',"sub":"admin"}'))],
+      ['a header member named twice', async () => rawToken('{"alg":"none","typ":"at+jwt","kid":"k1","alg":"HS256"}', JSON.stringify(claims()))],
+      ['a claim named twice through an escape', async () => rawToken('{"alg":"HS256","typ":"at+jwt","kid":"k1"}', JSON.stringify(claims()).replace(/}$/, ',"s\\u0075b":"admin"}'))],
+      // RFC 7797: an unencoded payload is never ours, whatever crit says (jose ignores b64 outside crit).
+      ['a b64 header outside crit', async () => handMade({ alg: 'HS256', typ: 'at+jwt', kid: 'k1', b64: false }, claims())],
+      ['a jti that is no string (it could never be revoked)', async () => handMade({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' }, claims({ jti: 12345 as unknown as string }))],
     ])('%s: 401 TOKEN_INVALID, error="invalid_token"', async (_name, make) => {
       await expect401(await get('/me', { authorization: `Bearer ${await make()}` }), 'TOKEN_INVALID', 'invalid_token');
     });

@@ -49,6 +49,14 @@ describe.each([
     expect(await store.isRevoked({ issuer: ISSUER, subject: 'u3', tokenId: 'x', issuedAt: t - 1 })).toBe(false);
   });
 
+  it('a fractional iat (RFC 7519 allows one) within the watermark’s second is revoked too', async () => {
+    const store: RevocationStore = make();
+    const t = nowS();
+    await store.revokeSubject(ISSUER, 'u6', t, 900);
+    const at = (issuedAt: number) => store.isRevoked({ issuer: ISSUER, subject: 'u6', tokenId: 'x', issuedAt });
+    expect([await at(t + 0.4), await at(t + 0.999), await at(t + 1)]).toEqual([true, true, false]);
+  });
+
   it('a token without a jti is judged by its iat against the watermark too: one issued after it is not revoked', async () => {
     const store: RevocationStore = make();
     const t = nowS();

@@ -41,6 +41,12 @@ export function hs256(payload: JWTPayload = claims(), header: Partial<JWSHeaderP
 }
 
 /** A token HMAC'd by hand: any header (alg none, crit…), any payload text, any key bytes. */
+/** An HS256 token over a header and payload written as JSON text, byte for byte (duplicate members and all). */
+export function rawToken(headerJson: string, payloadJson: string, key: string | Buffer = SECRET): string {
+  const input = `${b64(headerJson)}.${b64(payloadJson)}`;
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+}
+
 export function handMade(header: unknown, payload: unknown, key: string | Buffer = SECRET): string {
   const input = `${json64(header)}.${typeof payload === 'string' ? b64(payload) : json64(payload)}`;
   return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
