@@ -60,7 +60,7 @@ export interface RateLimitOptions extends Partial<RateLimiterOptions> {
 const OWN_OPTIONS = ['limiter', 'key', 'cost', 'skip', 'allowList', 'ipv6Subnet', 'dryRun', 'headers', 'legacyHeaders', 'partitionKey'];
 const KNOWN = new Set([...OWN_OPTIONS, ...LIMITER_OPTION_NAMES]);
 const WHERE = 'rateLimit(options)';
-/** Where a request keeps the names of the limiters that already decided it. */
+/** Where a request keeps the limiters that already decided it (the objects: two limiters may share a name). */
 const DECIDED = Symbol.for('ward.rate-limit.decided');
 
 /**
@@ -145,9 +145,9 @@ export function rateLimit(options: RateLimitOptions): Middleware {
 
   function start(ctx: Context, next: Next): Promise<void> {
     // The same limiter twice on one request (app-level and route-level, nested ward layers): counted once.
-    const state = ctx.state as Record<symbol, Set<string> | undefined>;
+    const state = ctx.state as Record<symbol, Set<object> | undefined>;
     const decided = state[DECIDED];
-    if (decided !== undefined && decided.has(name)) return next();
+    if (decided !== undefined && decided.has(limiter)) return next();
     if (skip !== undefined) {
       const skipped = skip(ctx);
       if (isPromise(skipped)) return Promise.resolve(skipped).then((yes) => (yes === true ? next() : identify(ctx, next)));
@@ -166,8 +166,8 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   function price(ctx: Context, next: Next, key: string | undefined): Promise<void> {
     if (key === undefined) return next();
     if (typeof key !== 'string') throw new TypeError(`${WHERE}.key must return a string or undefined, got ${describeValue(key)}`);
-    const state = ctx.state as Record<symbol, Set<string> | undefined>;
-    (state[DECIDED] ??= new Set<string>()).add(name);
+    const state = ctx.state as Record<symbol, Set<object> | undefined>;
+    (state[DECIDED] ??= new Set<object>()).add(limiter);
     if (typeof cost !== 'function') return charge(ctx, next, key, cost);
     const tokens = cost(ctx);
     return isPromise(tokens) ? Promise.resolve(tokens).then((t) => charge(ctx, next, key, t)) : charge(ctx, next, key, tokens);

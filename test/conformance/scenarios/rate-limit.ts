@@ -222,6 +222,18 @@ export const RATE_LIMIT: readonly Scenario[] = [
     counts: { text: 2 },
   },
   {
+    name: 'rate-limit: two different limiters that share a name (both unnamed: "default") are both enforced',
+    chain: () => [
+      limited({ policies: [{ name: 'app', limit: 100, windowMs: 60_000 }] }),
+      limited({ policies: [{ name: 'login', limit: 1, windowMs: 60_000 }] }),
+    ],
+    exchanges: [
+      { path: '/text', expect: { status: 200, text: TEXT_BODY } },
+      { path: '/text', expect: { status: 429, problem: RATE_LIMITED('Rate limit exceeded (login); retry after 60 s', ['login']) } },
+    ],
+    counts: { text: 1 },
+  },
+  {
     name: 'rate-limit: with partitionKey, each RateLimit-Policy member carries pk, an opaque hash of the client key (never the key itself)',
     chain: () => [limited({ partitionKey: true, key: (ctx) => ctx.req.header('x-api-key') })],
     exchanges: [
