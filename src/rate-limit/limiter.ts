@@ -83,18 +83,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   /** The decision, synchronously when the store answers synchronously (MemoryStore): what rateLimit() calls. */
   function decide(key: string, cost: number): RateLimitDecision | Promise<RateLimitDecision> {
     if (typeof key !== 'string') throw new TypeError(`rate limiter "${name}": key must be a string, got ${typeof key}`);
-    if (!Number.isInteger(cost) || cost < 0 || cost > 1_000_000_000) {
-      throw new RangeError(`rate limiter "${name}": cost must be an integer from 0 to 1 000 000 000, got ${String(cost)}`);
-    }
+    if (!Number.isInteger(cost) || cost < 0) throw new RangeError(`rate limiter "${name}": cost must be an integer ≥ 0, got ${String(cost)}`);
     const full = namespaced ? key : storeKey(keyPrefix, key);
     const started = metrics.timed ? performance.now() : 0;
+    // More than any policy can hold (none holds over MAX_COST): a refusal for its cost, read from
+    // the bucket as it is (a peek, cost 0), never a store call with a number it cannot carry.
+    const tooBig = cost > MAX_COST;
     // The guard never throws: whatever the store threw or rejected with arrives as a rejection, a store failure.
-    const answer = guard.consume(full, policies, cost);
-    if (!(answer instanceof Promise)) return decided(answer, cost, 'store', policies);
+    const answer = guard.consume(full, policies, tooBig ? 0 : cost);
+    if (!(answer instanceof Promise)) return decided(tooBig ? refused(answer) : answer, cost, 'store', policies);
     return answer.then(
       (settled) => {
         if (metrics.timed) metrics.latency((performance.now() - started) / 1000);
-        return decided(settled, cost, 'store', policies);
+        return decided(tooBig ? refused(settled) : settled, cost, 'store', policies);
       },
       (error: unknown) => failed(key, cost, error),
     );
@@ -112,4 +113,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   return Object.freeze({ name, policies, failureMode, consume, reset, [DECIDE]: decide });
+}
+
+/** The largest cost a store is asked to charge: no policy holds more tokens (policy.ts). */
+const MAX_COST = 1_000_000_000;
+
+/** A peek's answer as the refusal of a request no bucket could ever hold. */
+function refused(answer: StoreDecision): StoreDecision {
+  return { allowed: false, state: answer.state };
 }

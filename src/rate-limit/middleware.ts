@@ -93,6 +93,10 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   const skip = hook(options.skip, 'skip');
   const cost = options.cost ?? 1;
   if (typeof cost !== 'function' && (!Number.isInteger(cost) || cost < 0)) throw new RangeError(`${WHERE}.cost must be an integer ≥ 0 or a function, got ${describeValue(cost)}`);
+  // A fixed cost no policy can ever hold would refuse every request: a configuration error, said now.
+  if (typeof cost === 'number' && limiter.policies.some((p) => cost > p.burst)) {
+    throw new RangeError(`${WHERE}.cost ${cost} is more than a policy's burst (${limiter.policies.map((p) => `"${p.name}": ${p.burst}`).join(', ')}): no request could ever pass`);
+  }
   const allowed = allowListOf(options.allowList);
   const dryRun = flag(options.dryRun, 'dryRun', false);
   const headers = flag(options.headers, 'headers', true);

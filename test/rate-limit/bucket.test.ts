@@ -4,7 +4,7 @@
  * goes backwards, several policies decided together (all charged or none),
  * and the memory bound.
  */
-import { MemoryStore, createRateLimiter, type RateLimitDecision, type RateLimitPolicy } from '@ward/rate-limit';
+import { MemoryStore, createRateLimiter, rateLimit, type RateLimitDecision, type RateLimitPolicy } from '@ward/rate-limit';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 
@@ -67,6 +67,12 @@ describe('token bucket: one policy', () => {
     clock.now += 1e9;
     expect((await limiter.consume('k', 11)).outcome).toBe('cost_exceeds_burst');
     expect((await limiter.consume('k', 10)).outcome).toBe('allowed');
+    // Past what any policy holds (10^9): the same outcome, not a RangeError.
+    for (const huge of [1_000_000_001, 1e300]) expect((await limiter.consume('k', huge)).outcome).toBe('cost_exceeds_burst');
+  });
+
+  it('a fixed cost above a policy’s burst is refused at configuration: no request could ever pass', () => {
+    expect(() => rateLimit({ policies: [{ name: 'p', limit: 10, windowMs: 1_000 }], cost: 11, registry: new Registry() })).toThrow(/cost 11 is more than a policy's burst \("p": 10\)/);
   });
 
   it('a clock that goes backwards refills nothing and does not rewind', async () => {

@@ -247,8 +247,13 @@ export const RATE_LIMIT: readonly Scenario[] = [
   },
   {
     name: 'rate-limit: a request costing more than the burst gets its own 429 code and no Retry-After',
-    chain: () => [limited({ cost: (ctx) => (ctx.req.path === '/text' ? 3 : 1) })],
+    chain: () => [limited({ cost: (ctx) => (ctx.req.path === '/text' ? (ctx.req.query.get('cost') === 'huge' ? 2_000_000_000 : 3) : 1) })],
     exchanges: [
+      // More than any bucket holds (past 10^9): the same 429, never a 500.
+      {
+        path: '/text?cost=huge',
+        expect: { status: 429, headers: { 'retry-after': null }, problem: expect.objectContaining({ code: 'RATE_LIMIT_COST_EXCEEDS_BURST', 'violated-policies': ['burst'] }) },
+      },
       {
         path: '/text',
         expect: {
