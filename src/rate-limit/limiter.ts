@@ -23,6 +23,8 @@ export interface RateLimiter {
   readonly name: string;
   readonly policies: CompiledPolicies;
   readonly failureMode: FailureMode;
+  /** With `failureMode: 'memory'`: the policies the insurance store enforces while the main store is down (each at `fallbackShare` of its limit). */
+  readonly fallbackPolicies?: CompiledPolicies;
   /**
    * Decides `cost` tokens (default 1) for `key` — any string identifying
    * who is limited (`ip:203.0.113.9`, `user:42`, `login:alice@example.com`).
@@ -112,7 +114,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     await store.reset(namespaced ? key : storeKey(keyPrefix, key));
   }
 
-  return Object.freeze({ name, policies, failureMode, consume, reset, [DECIDE]: decide });
+  return Object.freeze({ name, policies, failureMode, ...(failureMode === 'memory' ? { fallbackPolicies } : {}), consume, reset, [DECIDE]: decide });
 }
 
 /** The largest cost a store is asked to charge: no policy holds more tokens (policy.ts). */

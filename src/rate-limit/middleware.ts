@@ -103,6 +103,9 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   const legacy = flag(options.legacyHeaders, 'legacyHeaders', false);
   const withPartitionKey = flag(options.partitionKey, 'partitionKey', false);
   const policyValue = policyField(limiter.policies);
+  // While the insurance store decides, the fields describe the quota it enforces (the share), not the main one.
+  const fallbackList = limiter.fallbackPolicies;
+  const fallbackValue = fallbackList === undefined ? undefined : policyField(fallbackList);
 
   // One policy, allowed (the common answer): its figures are the decision's own, no per-policy results needed.
   const single = limiter.policies.length === 1 ? `"${limiter.policies[0]!.name}";r=` : undefined;
@@ -113,7 +116,8 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     const res = ctx.res;
     if (headers) {
       const value = single !== undefined && decision.outcome === 'allowed' ? `${single}${decision.remaining};t=${seconds(decision.resetMs)}` : rateLimitField(decision);
-      const policy = withPartitionKey ? policyField(limiter.policies, partitionKeyOf(key)) : policyValue;
+      const fallback = decision.source === 'fallback' && fallbackList !== undefined;
+      const policy = withPartitionKey ? policyField(fallback ? fallbackList : limiter.policies, partitionKeyOf(key)) : fallback ? fallbackValue! : policyValue;
       // Another limiter on this request already answered: both are members of one List (draft-10 §3, §4).
       const prior = res.getHeader(RATELIMIT);
       res.setHeader(RATELIMIT_POLICY, prior === undefined ? policy : `${String(res.getHeader(RATELIMIT_POLICY))}, ${policy}`);

@@ -133,6 +133,27 @@ export const RATE_LIMIT: readonly Scenario[] = [
     counts: { text: 1 },
   },
   {
+    name: "rate-limit: with failureMode 'memory' and the store down, the fields describe the share the insurance store enforces",
+    chain: () => [
+      rateLimit({
+        policies: [{ name: 'burst', limit: 8, windowMs: 60_000 }],
+        store: DEAD_STORE,
+        failureMode: 'memory',
+        fallbackShare: 0.25,
+        legacyHeaders: true,
+        registry: new Registry(),
+        onStoreEvent: () => undefined,
+        skip: (ctx) => ctx.req.path !== '/text',
+      }),
+    ],
+    exchanges: [
+      { path: '/text', expect: { status: 200, headers: { 'ratelimit-policy': '"burst";q=2;w=60', 'x-ratelimit-limit': '2' } } },
+      { path: '/text', expect: { status: 200, headers: { 'ratelimit-policy': '"burst";q=2;w=60' } } },
+      { path: '/text', expect: { status: 429, headers: { 'ratelimit-policy': '"burst";q=2;w=60' } } },
+    ],
+    counts: { text: 2 },
+  },
+  {
     name: 'rate-limit: a failing store with failureMode closed answers 503 RATE_LIMIT_UNAVAILABLE (never 429); open lets the request through without fields',
     chain: () => [
       rateLimit({ policies: [MINUTE], store: DEAD_STORE, failureMode: 'closed', registry: new Registry(), onStoreEvent: () => undefined, skip: (ctx) => ctx.req.path !== '/text' }),
