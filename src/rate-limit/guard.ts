@@ -74,8 +74,8 @@ export class StoreGuard {
       return answer as StoreDecision;
     }
     // A custom store may answer through a thenable that is not a native Promise.
-    if (answer instanceof Promise || isThenable(answer)) return this.#bounded(Promise.resolve(answer), stateLength(policies));
-    if (!isDecision(answer, stateLength(policies))) return Promise.reject(this.#garbage());
+    if (answer instanceof Promise || isThenable(answer)) return this.#bounded(Promise.resolve(answer), policies);
+    if (!isDecision(answer, policies)) return Promise.reject(this.#garbage());
     this.#succeeded();
     return answer as StoreDecision;
   }
@@ -87,7 +87,7 @@ export class StoreGuard {
     return error;
   }
 
-  #bounded(answer: Promise<unknown>, length: number): Promise<StoreDecision> {
+  #bounded(answer: Promise<unknown>, policies: CompiledPolicies): Promise<StoreDecision> {
     const timeoutMs = this.#s.timeoutMs;
     return new Promise<StoreDecision>((resolve, reject) => {
       let settled = false;
@@ -103,7 +103,7 @@ export class StoreGuard {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          if (!isDecision(decision, length)) {
+          if (!isDecision(decision, policies)) {
             reject(this.#garbage());
             return;
           }
@@ -160,10 +160,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** `{ allowed: boolean, state }` with `length` finite numbers in the state. */
-function isDecision(answer: unknown, length: number): answer is StoreDecision {
+/** A well-formed answer whose levels a bucket can hold (0 to capacity): a store's nonsense never reaches the fields. */
+function isDecision(answer: unknown, policies: CompiledPolicies): answer is StoreDecision {
   if (typeof answer !== 'object' || answer === null) return false;
   const { allowed, state } = answer as { allowed?: unknown; state?: unknown };
-  if (typeof allowed !== 'boolean' || !Array.isArray(state) || state.length !== length) return false;
-  for (let i = 0; i < state.length; i++) if (!Number.isFinite(state[i])) return false;
+  if (typeof allowed !== 'boolean' || !Array.isArray(state) || state.length !== stateLength(policies)) return false;
+  for (let i = 0; i < state.length; i++) if (!Number.isFinite(state[i]) || (i > 0 && (state[i] as number) < 0)) return false;
+  for (let p = 0; p < policies.length; p++) if ((state[p + 1] as number) > policies[p]!.capacityUnits) return false;
   return true;
 }

@@ -310,6 +310,8 @@ describe('a custom store that misbehaves is a store failure, never a crash and n
     ['returns a state with text in it', () => ({ allowed: true, state: [0, 'x'] })],
     ['returns a state with NaN', () => ({ allowed: true, state: [0, Number.NaN] })],
     ['returns a state of the wrong length', () => ({ allowed: true, state: [0, 1_000, 1_000] })],
+    ['returns a negative level (it would send r=-2)', () => ({ allowed: true, state: [0, -120_000] })],
+    ['returns a level above the capacity', () => ({ allowed: true, state: [0, 1e15] })],
     ['returns allowed as a string', () => ({ allowed: 'yes', state: [0, 60_000] })],
     ['resolves with null', () => Promise.resolve(null)],
     ['resolves with garbage', () => Promise.resolve({ allowed: true, state: 'full' })],
