@@ -41,10 +41,12 @@ export function seconds(ms: number): number {
 export function rateLimitField(decision: RateLimitDecision): string {
   let field = '';
   const refused = !decision.allowed;
+  // Inside a penalty block nothing is available until it ends, whatever the buckets hold.
+  const blockMs = decision.outcome === 'blocked' ? decision.retryAfterMs : 0;
   for (let p = 0; p < decision.policies.length; p++) {
     const result = decision.policies[p]!;
     const wait = refused && result.retryAfterMs > 0 && Number.isFinite(result.retryAfterMs) ? result.retryAfterMs : result.resetMs;
-    field += `${p === 0 ? '' : ', '}"${result.name}";r=${result.remaining};t=${seconds(wait)}`;
+    field += `${p === 0 ? '' : ', '}"${result.name}";r=${blockMs > 0 ? 0 : result.remaining};t=${seconds(Math.max(wait, blockMs))}`;
   }
   return field;
 }
@@ -54,5 +56,6 @@ export function legacyFields(decision: RateLimitDecision): [number, number, numb
   let strictest = decision.policies[0];
   if (strictest === undefined) return undefined;
   for (const result of decision.policies) if (result.remaining < strictest.remaining) strictest = result;
+  if (decision.outcome === 'blocked') return [strictest.limit, 0, seconds(Math.max(strictest.resetMs, decision.retryAfterMs))];
   return [strictest.limit, strictest.remaining, seconds(strictest.resetMs)];
 }

@@ -223,8 +223,9 @@ export const RATE_LIMIT: readonly Scenario[] = [
     exchanges: [
       { path: '/text', expect: { status: 200, text: TEXT_BODY } },
       { path: '/text', expect: { status: 429, headers: { 'retry-after': '60' }, problem: RATE_LIMITED('Rate limit exceeded (burst); retry after 60 s', ['burst']) } },
-      { path: '/text', expect: { status: 429, headers: { 'retry-after': '600', ratelimit: '"burst";r=0;t=60' }, problem: RATE_LIMITED('Blocked after repeated refusals; retry after 600 s', ['burst']) } },
-      { path: '/text', expect: { status: 429, headers: { 'retry-after': '600' }, problem: RATE_LIMITED('Blocked after repeated refusals; retry after 600 s', ['burst']) } },
+      // Blocked: nothing is available until the block ends, and the field says so (r=0, t = the block), as Retry-After does.
+      { path: '/text', expect: { status: 429, headers: { 'retry-after': '600', ratelimit: '"burst";r=0;t=600' }, problem: RATE_LIMITED('Blocked after repeated refusals; retry after 600 s', ['burst']) } },
+      { path: '/text', expect: { status: 429, headers: { 'retry-after': '600', ratelimit: '"burst";r=0;t=600' }, problem: RATE_LIMITED('Blocked after repeated refusals; retry after 600 s', ['burst']) } },
     ],
     counts: { text: 1 },
   },
