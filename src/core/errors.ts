@@ -172,6 +172,28 @@ export function conventionalStatus(error: unknown): number | undefined {
 }
 
 /**
+ * The status the client gets for `error` when it leaves the chain unhandled,
+ * on `adapter`: an `HttpError`'s own; where ward answers (engine, node),
+ * {@link conventionalStatus}; where the framework does (Express's
+ * finalhandler, Fastify), any object's 4xx/5xx `status`, else `statusCode`,
+ * as they read it; anything else 500. Never throws. Logs and metrics use it
+ * so they count what the client saw.
+ */
+export function answeredStatus(error: unknown, adapter: string): number {
+  if (typeof error !== 'object' || error === null) return 500;
+  try {
+    if (isHttpError(error)) return error.status;
+    if (adapter === 'engine' || adapter === 'node') return conventionalStatus(error) ?? 500;
+    const e = error as { status?: unknown; statusCode?: unknown };
+    const status = typeof e.status === 'number' ? e.status : e.statusCode;
+    return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
+  } catch {
+    // A hostile getter: the error is still a 500.
+    return 500;
+  }
+}
+
+/**
  * An Error with an http-errors status (see {@link conventionalStatus}) as
  * the `HttpError` it stands for, keeping its `headers` as http-errors and
  * Express's finalhandler do (`createError(405, { headers: { Allow: 'GET' } })`,

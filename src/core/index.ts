@@ -21,6 +21,7 @@ export { compose, NextCalledTwiceError, type ComposedMiddleware } from './compos
 export {
   ClientClosedError,
   HttpError,
+  answeredStatus,
   conventionalHttpError,
   conventionalStatus,
   hasBrand,

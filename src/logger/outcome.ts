@@ -4,7 +4,7 @@
  * first, and a summary of an error that rejected `next()`. Shared by the
  * access and audit logs; nothing here allocates on the common path.
  */
-import { type Context, conventionalStatus, isHttpError } from '@ward/core';
+import { answeredStatus, type Context, isHttpError } from '@ward/core';
 import { safeText } from './sanitize.js';
 import type { ErrorSummary } from './types.js';
 
@@ -42,16 +42,12 @@ export function decidedStatus(ctx: Context, aborted: boolean): number {
 export function errorStatus(error: unknown, adapter: string): number {
   if (typeof error !== 'object' || error === null) return 500;
   try {
-    if (isHttpError(error)) return error.status;
-    const e = error as { code?: unknown; status?: unknown; statusCode?: unknown };
-    if (e.code === 'CLIENT_CLOSED') return CLIENT_CLOSED_STATUS;
-    if (adapter === 'engine' || adapter === 'node') return conventionalStatus(error) ?? 500;
-    const status = typeof e.status === 'number' ? e.status : e.statusCode;
-    return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
+    if (!isHttpError(error) && (error as { code?: unknown }).code === 'CLIENT_CLOSED') return CLIENT_CLOSED_STATUS;
   } catch {
     // A hostile getter: the error is still a 500.
     return 500;
   }
+  return answeredStatus(error, adapter);
 }
 
 /**

@@ -8,7 +8,7 @@
  * moves a gauge twice and observes one cached histogram child.
  */
 import { describeValue } from '@ward/core';
-import { type Context, conventionalStatus, type Middleware, defineMiddleware, isHttpError, markFactory } from '@ward/core';
+import { answeredStatus, type Context, type Middleware, defineMiddleware, markFactory } from '@ward/core';
 import type { Gauge, Histogram } from 'prom-client';
 import { validBuckets, wardGauge, wardHistogram } from './getters.js';
 import { SeriesCache, methodIndex, statusClassIndex } from './http-labels.js';
@@ -103,7 +103,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): Middleware {
     } catch (error) {
       inFlight.dec();
       // The status the error stands for, as the adapters answer it (an http-errors 413 is a 4xx, not a 5xx).
-      record(ctx, isHttpError(error) ? error.status : (conventionalStatus(error) ?? 500), start);
+      record(ctx, answeredStatus(error, ctx.adapter), start);
       throw error;
     }
     inFlight.dec();

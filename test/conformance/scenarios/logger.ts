@@ -6,6 +6,7 @@
  */
 import type { Middleware } from '@ward/core';
 import { type AccessLogRecord, type AuditLogRecord, type LogLevel, type StructuredLogger, accessLog, auditLog, jsonLinesLogger } from '@ward/logger';
+import { httpMetrics } from '@ward/metrics';
 import { Registry } from 'prom-client';
 import { expect } from 'vitest';
 import type { Scenario } from '../harness.js';
@@ -132,8 +133,9 @@ export const LOGGER: readonly Scenario[] = [
     },
   },
   {
-    name: 'logger: a thrown value carrying a status is logged with the status the client got, whoever answered it (ward or the framework)',
+    name: 'logger: a thrown value carrying a status is logged (and counted by httpMetrics) with the status the client got, whoever answered it (ward or the framework)',
     chain: (probe) => [
+      httpMetrics({ registry: (probe.seen.registry = new Registry()) as Registry }),
       accessLog({ logger: new ProbeLogger(probe, 'access'), metrics: metrics() }),
       function throwsStatusObject(ctx) {
         // A plain object and an Error whose status is no number: each stack reads these its own way.
@@ -146,6 +148,11 @@ export const LOGGER: readonly Scenario[] = [
       const second = await send('/text');
       const logger = await logged(probe, 'access', 2);
       expect(logger.entries.map((e) => e.record.status)).toEqual([first.status, second.status]);
+      const counted = (await (probe.seen.registry as Registry).getSingleMetric('ward_http_request_duration_seconds')!.get()).values
+        .filter((v) => v.metricName === 'ward_http_request_duration_seconds_count' && v.value > 0)
+        .flatMap((v) => Array.from({ length: v.value }, () => v.labels.status_class))
+        .sort();
+      expect(counted).toEqual([`${String(first.status)[0]}xx`, `${String(second.status)[0]}xx`].sort());
     },
     counts: {},
   },
