@@ -149,7 +149,7 @@ export const LOGGER: readonly Scenario[] = [
       const logger = await logged(probe, 'access', 2);
       expect(logger.entries.map((e) => e.record.status)).toEqual([first.status, second.status]);
       const counted = (await (probe.seen.registry as Registry).getSingleMetric('ward_http_request_duration_seconds')!.get()).values
-        .filter((v) => v.metricName === 'ward_http_request_duration_seconds_count' && v.value > 0)
+        .filter((v) => (v as { metricName?: string }).metricName === 'ward_http_request_duration_seconds_count' && v.value > 0)
         .flatMap((v) => Array.from({ length: v.value }, () => v.labels.status_class))
         .sort();
       expect(counted).toEqual([`${String(first.status)[0]}xx`, `${String(second.status)[0]}xx`].sort());
