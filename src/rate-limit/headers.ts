@@ -22,9 +22,9 @@ export const RATELIMIT_POLICY = 'RateLimit-Policy';
 export const RATELIMIT = 'RateLimit';
 
 /** `RateLimit-Policy`: the same on every response of a limiter, unless a partition key (`pk`) is added. */
-export function policyField(policies: CompiledPolicies, partitionKey?: string): string {
+export function policyField(policies: CompiledPolicies, partitionKey?: string, rename?: (name: string) => string): string {
   const pk = partitionKey === undefined ? '' : `;pk=:${partitionKey}:`;
-  return policies.map((p) => `"${p.name}";q=${p.limit};w=${p.windowSec}${pk}`).join(', ');
+  return policies.map((p) => `"${rename === undefined ? p.name : rename(p.name)}";q=${p.limit};w=${p.windowSec}${pk}`).join(', ');
 }
 
 /** The draft's opaque partition key: base64 of the first 12 hex digits of SHA-256(key) (express-rate-limit's choice). */
@@ -38,7 +38,7 @@ export function seconds(ms: number): number {
 }
 
 /** `RateLimit` for one decision (empty string when nobody decided). */
-export function rateLimitField(decision: RateLimitDecision): string {
+export function rateLimitField(decision: RateLimitDecision, rename?: (name: string) => string): string {
   let field = '';
   const refused = !decision.allowed;
   // Inside a penalty block nothing is available until it ends, whatever the buckets hold.
@@ -46,7 +46,7 @@ export function rateLimitField(decision: RateLimitDecision): string {
   for (let p = 0; p < decision.policies.length; p++) {
     const result = decision.policies[p]!;
     const wait = refused && result.retryAfterMs > 0 && Number.isFinite(result.retryAfterMs) ? result.retryAfterMs : result.resetMs;
-    field += `${p === 0 ? '' : ', '}"${result.name}";r=${blockMs > 0 ? 0 : result.remaining};t=${seconds(Math.max(wait, blockMs))}`;
+    field += `${p === 0 ? '' : ', '}"${rename === undefined ? result.name : rename(result.name)}";r=${blockMs > 0 ? 0 : result.remaining};t=${seconds(Math.max(wait, blockMs))}`;
   }
   return field;
 }

@@ -115,11 +115,15 @@ export function rateLimit(options: RateLimitOptions): Middleware {
     if (decision.source === 'none') return;
     const res = ctx.res;
     if (headers) {
-      const value = single !== undefined && decision.outcome === 'allowed' ? `${single}${decision.remaining};t=${seconds(decision.resetMs)}` : rateLimitField(decision);
-      const fallback = decision.source === 'fallback' && fallbackList !== undefined;
-      const policy = withPartitionKey ? policyField(fallback ? fallbackList : limiter.policies, partitionKeyOf(key)) : fallback ? fallbackValue! : policyValue;
       // Another limiter on this request already answered: both are members of one List (draft-10 §3, §4).
       const prior = res.getHeader(RATELIMIT);
+      // A member name it used already: ours get this limiter's place on the request (`default.2`), so each names one quota.
+      const rename = prior === undefined ? undefined : renamer(String(res.getHeader(RATELIMIT_POLICY) ?? ''), ctx);
+      const value =
+        rename !== undefined ? rateLimitField(decision, rename) : single !== undefined && decision.outcome === 'allowed' ? `${single}${decision.remaining};t=${seconds(decision.resetMs)}` : rateLimitField(decision);
+      const fallback = decision.source === 'fallback' && fallbackList !== undefined;
+      const list = fallback ? fallbackList : limiter.policies;
+      const policy = withPartitionKey || rename !== undefined ? policyField(list, withPartitionKey ? partitionKeyOf(key) : undefined, rename) : fallback ? fallbackValue! : policyValue;
       res.setHeader(RATELIMIT_POLICY, prior === undefined ? policy : `${String(res.getHeader(RATELIMIT_POLICY))}, ${policy}`);
       res.setHeader(RATELIMIT, prior === undefined ? value : `${String(prior)}, ${value}`);
     }
@@ -129,6 +133,13 @@ export function rateLimit(options: RateLimitOptions): Middleware {
       res.setHeader('X-RateLimit-Remaining', remaining);
       res.setHeader('X-RateLimit-Reset', reset);
     }
+  }
+
+  /** Undefined when none of this limiter's policy names is in `taken` (the fields so far); else how to rename them. */
+  function renamer(taken: string, ctx: Context): ((name: string) => string) | undefined {
+    if (!limiter.policies.some((p) => taken.includes(`"${p.name}"`))) return undefined;
+    const place = (ctx.state as Record<symbol, Set<object> | undefined>)[DECIDED]?.size ?? 2;
+    return (name) => `${name}.${place}`;
   }
 
   let proxyWarned = false;

@@ -244,6 +244,14 @@ export const RATE_LIMIT: readonly Scenario[] = [
     counts: { text: 2 },
   },
   {
+    name: 'rate-limit: two limiters whose policies share a name write distinct members: the second limiter’s get its place on the request (burst.2)',
+    chain: () => [limited({ name: 'ip' }), limited({ name: 'user', policies: [{ name: 'burst', limit: 5, windowMs: 60_000 }] })],
+    exchanges: [
+      { path: '/text', expect: { status: 200, headers: { 'ratelimit-policy': '"burst";q=2;w=60, "burst.2";q=5;w=60', ratelimit: '"burst";r=1;t=30, "burst.2";r=4;t=12' } } },
+    ],
+    counts: { text: 1 },
+  },
+  {
     name: 'rate-limit: two different limiters that share a name (both unnamed: "default") are both enforced',
     chain: () => [
       limited({ policies: [{ name: 'app', limit: 100, windowMs: 60_000 }] }),
