@@ -51,6 +51,43 @@ export function directives(value: string | undefined): Directives {
   return out;
 }
 
+/** RFC 9111 §1.2.2: delta-seconds past this are read as this (about 68 years). */
+const MAX_DELTA_SECONDS = 2_147_483_648;
+
+/**
+ * The response's Cache-Control as the policy engine must read it:
+ * directive names lower-cased (RFC 9111 §5.2: `S-Maxage` is `s-maxage`;
+ * http-cache-semantics compares them as written), each directive once,
+ * delta-seconds capped at 2^31 (§1.2.2). `invalid` when a freshness
+ * directive (`max-age`, `s-maxage`) is repeated with another value or is
+ * not delta-seconds (`5x`): §4.2.1 asks to treat such a response as stale.
+ */
+export function canonicalCacheControl(value: string | undefined): { readonly header: string | undefined; readonly invalid: boolean } {
+  if (value === undefined || value === '') return { header: value, invalid: false };
+  const seen = new Map<string, string | true>();
+  let invalid = false;
+  for (const part of value.split(',')) {
+    const eq = part.indexOf('=');
+    const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
+    if (name === '') continue;
+    let given: string | true = eq === -1 ? true : part.slice(eq + 1).trim();
+    if (name === 'max-age' || name === 's-maxage') {
+      const text = typeof given === 'string' ? given.replace(/^"|"$/g, '') : '';
+      if (!/^\d+$/.test(text)) {
+        invalid = true;
+        continue;
+      }
+      given = String(Math.min(Number(text), MAX_DELTA_SECONDS));
+      const prior = seen.get(name);
+      if (prior !== undefined && prior !== given) invalid = true;
+    }
+    if (!seen.has(name)) seen.set(name, given);
+  }
+  let header = '';
+  for (const [name, given] of seen) header += `${header === '' ? '' : ', '}${given === true ? name : `${name}=${given}`}`;
+  return { header, invalid };
+}
+
 /** A directive's delta-seconds, or undefined when absent or not a number. */
 export function seconds(d: Directives, name: string): number | undefined {
   const value = d.get(name);
@@ -113,7 +150,8 @@ export function decideStorage(facts: ResponseFacts, rules: StoreRules, Policy: t
   // Stricter than RFC 9111 §7.3, as Varnish and Cloudflare are: user B never receives user A's cookie.
   if (headers['set-cookie'] !== undefined) return 'set-cookie';
   if (facts.vary === '*') return 'vary-star';
-  const cc = directives(headers['cache-control']);
+  const canonical = canonicalCacheControl(headers['cache-control']);
+  const cc = directives(canonical.header);
   if (cc.has('no-store')) return 'no-store';
   if (facts.shared && cc.has('private')) return 'private';
   if (cc.has('no-cache') || (headers['cache-control'] === undefined && /no-cache/i.test(headers.pragma ?? ''))) return 'no-cache';
@@ -121,12 +159,15 @@ export function decideStorage(facts: ResponseFacts, rules: StoreRules, Policy: t
   const shareable = cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate');
   if (facts.credentialed && !shareable) return 'credentials';
 
+  // Freshness the response states wrongly (a repeated or malformed max-age) is no freshness (§4.2.1): not stored.
+  if (canonical.invalid) return 'no-freshness';
   const explicit = cc.has('max-age') || (facts.shared && cc.has('s-maxage')) || headers.expires !== undefined;
-  let seen = headers;
+  // The policy reads the canonical Cache-Control; the client still gets the handler's own.
+  let seen = canonical.header === headers['cache-control'] ? headers : { ...headers, 'cache-control': canonical.header! };
   if (!explicit && rules.defaultMaxAge > 0) {
-    // The configured default, as the policy sees it; the client still gets the handler's own Cache-Control.
-    const given = headers['cache-control'];
-    seen = { ...headers, 'cache-control': given === undefined ? `max-age=${rules.defaultMaxAge}` : `${given}, max-age=${rules.defaultMaxAge}` };
+    // The configured default, as the policy sees it.
+    const given = canonical.header;
+    seen = { ...headers, 'cache-control': given === undefined || given === '' ? `max-age=${rules.defaultMaxAge}` : `${given}, max-age=${rules.defaultMaxAge}` };
   }
   const policy = new Policy({ method: 'GET', url: '/', headers: {} }, { status, headers: seen }, { shared: facts.shared });
   if (!policy.storable()) return 'status';

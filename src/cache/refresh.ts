@@ -81,7 +81,12 @@ export function backgroundRefresh(ctx: Context, token: string, timeoutMs: number
       (res) => {
         const status = String(res.headers['cache-status'] ?? '');
         res.on('error', reject);
-        res.on('end', () => resolve(/;\s*stored(;|$)/.test(status)));
+        res.on('end', () => {
+          // A 5xx is a refresh that failed (the stale entry stays), not one that merely was not stored.
+          const code = res.statusCode ?? 0;
+          if (code >= 500) reject(new Error(`the background refresh was answered ${code}`));
+          else resolve(/;\s*stored(;|$)/.test(status));
+        });
         res.resume();
       },
     );

@@ -280,7 +280,8 @@ class Cache {
         try {
           return await this.run(ctx, next, miss);
         } finally {
-          await release().catch(() => undefined);
+          // Bounded like every store call: a frozen Redis must not hold the answer (the lock expires by itself).
+          await withDeadline(release(), this.o.storeTimeoutMs, `the ${this.o.store.kind} cache store's unlock`).catch(() => undefined);
         }
       }
       // Another process runs the handler: its entry is polled for until the lock would expire.

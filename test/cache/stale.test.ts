@@ -82,6 +82,30 @@ describe.each(storesByStack('stale', STACKS))('stale content on $name', ({ store
     expect([blocking.headers['x-cache'], blocking.headers['cache-status'], blocking.json()]).toEqual(['MISS', 'ward; fwd=stale; stored; ttl=10', { n: 3 }]);
   });
 
+  it('stale-while-revalidate: a background refresh answered 5xx is told as refresh-failed (counted failed), and the stale entry stays', async () => {
+    const events: CacheEvent[] = [];
+    const failed = deferred<void>();
+    const route = flaky({ 'cache-control': 'max-age=10, stale-while-revalidate=30' });
+    app = await cacheApp(stack, {
+      clock: fakeDate(),
+      options: {
+        onEvent: (event) => {
+          events.push(event);
+          if (event.type === 'refresh-failed') failed.resolve();
+        },
+      },
+      routes: { '/feed': route.script },
+    });
+    await app.get('/feed');
+    advance(15_000);
+    route.mode.now = '503';
+    expect((await app.get('/feed')).headers['x-cache']).toBe('STALE');
+    await failed.promise;
+    expect(events.map((e) => e.type)).toEqual(['refresh-failed']);
+    expect(await counter(app.registry, 'ward_cache_refreshes_total', { outcome: 'failed' })).toBe(1);
+    expect((await app.get('/feed')).json()).toEqual({ n: 1 });
+  });
+
   it('stale-if-error: a 503 or a throw within the window gets the stale entry; past the window the failure passes through', async () => {
     const events: CacheEvent[] = [];
     const route = flaky({ 'cache-control': 'max-age=10, stale-if-error=60' });

@@ -125,6 +125,28 @@ export const CACHE: readonly Scenario[] = [
     counts: { json: 1 },
   },
   {
+    name: 'cache: Cache-Control directive names in any case (S-Maxage=0) and repeated max-age are read as RFC 9111 says: an authenticated answer is never shared by them',
+    chain: () => [
+      cached(),
+      async function directives(ctx, next) {
+        await next();
+        const given = ctx.req.query.get('cc');
+        if (given !== null) ctx.res.setHeader('cache-control', given);
+      },
+    ],
+    exchanges: [
+      // s-maxage=0 in capitals: a shared cache must not reuse it; http-cache-semantics alone read max-age=600 and shared alice's answer.
+      { path: '/json?cc=max-age%3D600%2C%20S-Maxage%3D0', request: { headers: { authorization: 'Bearer alice' } }, expect: { status: 200, headers: { 'x-cache': 'MISS', 'cache-status': 'ward; fwd=uri-miss; detail=no-freshness' } } },
+      { path: '/json?cc=max-age%3D600%2C%20S-Maxage%3D0', request: { headers: { authorization: 'Bearer bob' } }, expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      // A repeated max-age (5, then 600) is no freshness (§4.2.1), never the last value.
+      { path: '/json?cc=max-age%3D5%2C%20max-age%3D600', expect: { status: 200, headers: { 'cache-status': 'ward; fwd=uri-miss; detail=no-freshness' } } },
+      { path: '/json?cc=max-age%3D5%2C%20max-age%3D600', expect: { status: 200, headers: { 'x-cache': 'MISS' } } },
+      // A huge max-age is capped at 2^31 s (§1.2.2): Cache-Status stays an integer.
+      { path: '/json?cc=max-age%3D99999999999999999999999', expect: { status: 200, headers: { 'cache-status': 'ward; fwd=uri-miss; stored; ttl=2147483648' } } },
+    ],
+    counts: { json: 5 },
+  },
+  {
     name: "cache: HEAD is answered from the GET entry, with the GET's length and no body",
     chain: () => [cached()],
     exchanges: [
