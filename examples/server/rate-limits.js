@@ -40,7 +40,28 @@ export const AUTH_LIMIT = Object.freeze({ name: 'auth', limit: 10, windowMs: 60_
 export function rateLimits({ registry, store = new MemoryStore(), apiLimit = API_LIMIT, authLimit = AUTH_LIMIT }) {
   const failureMode = store instanceof MemoryStore ? 'open' : 'memory';
   return {
-    auth: rateLimit({ name: 'auth', policies: [authLimit], store, failureMode, registry, skip: (ctx) => !ctx.req.path.startsWith('/api/auth/') }),
-    api: rateLimit({ name: 'api', policies: [apiLimit], store, failureMode, registry, skip: (ctx) => !ctx.req.path.startsWith('/api/') || isCacheRefresh(ctx) }),
+    auth: rateLimit({ name: 'auth', policies: [authLimit], store, failureMode, registry, skip: (ctx) => !routedPath(ctx).startsWith('/api/auth/') }),
+    api: rateLimit({ name: 'api', policies: [apiLimit], store, failureMode, registry, skip: (ctx) => !routedPath(ctx).startsWith('/api/') || isCacheRefresh(ctx) }),
   };
+}
+
+/**
+ * The path as the routers may read it: Express matches case-insensitively
+ * and Fastify on the decoded path, so `/API/auth/login` and `/api/%61uth/login`
+ * reach the login handler — they must meet its limit too.
+ *
+ * @param {import('@ward/core').Context} ctx
+ * @returns {string}
+ */
+function routedPath(ctx) {
+  const path = ctx.req.path;
+  let decoded = path;
+  if (path.includes('%')) {
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      // A malformed escape: the router refuses it; the raw path is what there is.
+    }
+  }
+  return decoded.toLowerCase();
 }

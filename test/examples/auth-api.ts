@@ -168,6 +168,16 @@ export function authApiScenarios(target: ExampleTarget): void {
       for (let i = 0; i < 4; i++) codes.push((await login('wrong password!!', 'x@example.com')).status);
       expect(codes).toEqual([401, 401, 401, 429]);
     });
+
+    it('the /api/auth/ limit also counts the spellings a router reads as the same path (Express: any case; Fastify: decoded)', async () => {
+      await app.close();
+      await start({ authLimit: { name: 'auth', limit: 3, windowMs: 60_000 } });
+      const body = { email: 'x@example.com', password: 'wrong password!!' };
+      const codes = [];
+      for (const path of ['/API/auth/login', '/api/%61uth/login', '/api/Auth/login', '/api/auth/login']) codes.push((await post(path, body)).status);
+      expect(codes.slice(0, 3)).not.toContain(429);
+      expect(codes[3]).toBe(429);
+    });
   });
 }
 
