@@ -6,10 +6,12 @@
  */
 import express from 'express';
 import { register } from 'prom-client';
+import { HttpError } from '@ward/core';
 import { ward } from '@ward/express';
 import { metricsHandler } from '@ward/metrics';
 import { appAuth } from '../server/auth/app-auth.js';
 import { AUTH_ROUTES, authHandlers } from '../server/auth/handlers.js';
+import { MAX_BODY_BYTES } from '../server/app.js';
 import { wardChain } from '../server/chain.js';
 import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
 import { CIRCUITS_PATH, EXTERNAL_PATH, createExternalRoutes } from '../server/external/external.js';
@@ -48,6 +50,8 @@ export function createExpressApp(options = {}) {
   const store = options.store ?? createUserStore();
   const registry = options.registry ?? register;
   const app = express();
+  // The users cache gives a strong ETag (a hash of the body), as on the engine and Fastify; Express's own is weak.
+  app.set('etag', false);
   // No app.disable('x-powered-by'): securityHeaders() in the chain removes
   // X-Powered-By from every answer, Express's own 404 and error pages included.
 
@@ -73,9 +77,11 @@ export function createExpressApp(options = {}) {
   //    the guards mounted with app.use, so they match exactly what Express
   //    routes (case-insensitively, with or without a trailing slash). ──
   const handlers = authHandlers(service);
-  for (const [, path, name] of AUTH_ROUTES) app.post(path, ward([handlers[name]]));
+  // The bodies these ward handlers read (ctx.req.body()) have the example's limit, as on the engine: 413 past it.
+  const bodies = { body: { limitBytes: MAX_BODY_BYTES } };
+  for (const [, path, name] of AUTH_ROUTES) app.post(path, ward([handlers[name]], bodies));
   app.get('/api/users/profile', ward([access.requireUser(), handlers.getProfile]));
-  app.put('/api/users/profile', ward([access.requireUser(), handlers.putProfile]));
+  app.put('/api/users/profile', ward([access.requireUser(), handlers.putProfile], bodies));
   app.use(API_PREFIX, ward([access.requireUser()]));
   app.use(`${API_PREFIX}/admin`, ward([access.requireRole('admin')]));
   app.get(`${API_PREFIX}/admin/dashboard`, ward([handlers.dashboard]));
@@ -83,7 +89,18 @@ export function createExpressApp(options = {}) {
 
   // strict: false — any JSON value is parsed (`null`, a string) and judged by the schema,
   // as on the engine and Fastify: a 400 VALIDATION_FAILED rather than INVALID_JSON.
-  const json = express.json({ limit: '100kb', strict: false });
+  const parse = express.json({ limit: '100kb', strict: false });
+  // express.json() passes other types by silently: a body that is not JSON is a 415, as on the engine and Fastify.
+  /** @type {import('express').RequestHandler} */
+  const json = (req, res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    // The types the engine's body parser takes (JSON, text, forms); anything else is refused there too.
+    if (hasBody && req.is('application/json', 'application/*+json', 'text/plain', 'application/x-www-form-urlencoded') === false) {
+      next(new HttpError(415, { code: 'UNSUPPORTED_MEDIA_TYPE', detail: `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted` }));
+      return;
+    }
+    parse(req, res, next);
+  };
 
   // The list through the users cache (server/users/cache.js): tagged with Cache-Tag, which the cache removes.
   const usersCache = createUsersCache({ store: options.cacheStore, registry });

@@ -11,6 +11,7 @@ import { ward } from '@ward/fastify';
 import { wardListener } from '@ward/node';
 import { metricsHandler } from '@ward/metrics';
 import { appAuth } from '../server/auth/app-auth.js';
+import { MAX_BODY_BYTES } from '../server/app.js';
 import { AUTH_ROUTES, authHandlers } from '../server/auth/handlers.js';
 import { wardChain } from '../server/chain.js';
 import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
@@ -70,7 +71,7 @@ export async function createFastifyApp(options = {}) {
 
   const app = Fastify({
     logger: false,
-    bodyLimit: 100 * 1024,
+    bodyLimit: MAX_BODY_BYTES,
     frameworkErrors: (error, request, reply) => {
       beforeRouting.set(request.raw, asHttpError(error));
       reply.hijack();
@@ -121,7 +122,8 @@ export async function createFastifyApp(options = {}) {
    */
   const wardRoute = (method, path, chain, parent = app) =>
     parent.register(async (scope) => {
-      await scope.register(ward(chain));
+      // The bodies these ward handlers read have the example's limit, as on the engine: 413 past it.
+      await scope.register(ward(chain, { body: { limitBytes: MAX_BODY_BYTES } }));
       // The chain answers; this handler only gives Fastify a route to match.
       scope.route({ method, url: path, handler: async () => undefined });
     });

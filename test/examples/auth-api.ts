@@ -169,6 +169,12 @@ export function authApiScenarios(target: ExampleTarget): void {
       expect(codes).toEqual([401, 401, 401, 429]);
     });
 
+    it('a register body over the example’s 100 KiB is a 413 on every stack', async () => {
+      const res = await post('/api/auth/register', { name: 'Big', email: 'big@example.com', age: 30, password: 'a long enough password', pad: 'x'.repeat(200 * 1024) });
+      expect(res.status).toBe(413);
+      expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    });
+
     it('the /api/auth/ limit also counts the spellings a router reads as the same path (Express: any case; Fastify: decoded)', async () => {
       await app.close();
       await start({ authLimit: { name: 'auth', limit: 3, windowMs: 60_000 } });

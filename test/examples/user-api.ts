@@ -232,6 +232,9 @@ export function userApiScenarios(target: ExampleTarget): void {
       expect([first.status, first.headers['x-cache'], first.headers['cache-control'], first.headers['cache-tag']]).toEqual([200, 'MISS', 'private, max-age=10', undefined]);
       const second = await request(users());
       expect([second.headers['x-cache'], second.text]).toEqual(['HIT', first.text]);
+      // A strong ETag, the body's hash, on every stack (Express's own weak one is turned off).
+      expect(first.headers.etag).toMatch(/^"[A-Za-z0-9_-]{22}"$/);
+      expect(second.headers.etag).toBe(first.headers.etag);
       const other = createExampleAuth({ users: testStore().store, secret: TEST_JWT_SECRET, onEvent: () => {} });
       const token = (await other.tokens.issue('someone-else', { roles: [] })).accessToken;
       expect((await request(users(), { headers: { authorization: `Bearer ${token}` } })).headers['x-cache']).toBe('MISS');
@@ -470,6 +473,14 @@ export function userApiScenarios(target: ExampleTarget): void {
       it('a JSON body sent as text/plain (a CSRF-style simple request) is not parsed as JSON', async () => {
         const res = await request(users(), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(ADA) });
         expect(issuePaths(expectProblem(res, 400, 'VALIDATION_FAILED'))).toEqual([[]]);
+        expect(await store.count()).toBe(0);
+      });
+
+      it('a body of a type no parser takes (XML, none at all): 415 UNSUPPORTED_MEDIA_TYPE on every stack, nothing stored', async () => {
+        for (const headers of [{ 'content-type': 'application/xml' }, {}]) {
+          const res = await request(users(), { method: 'POST', headers, body: '<user/>' });
+          expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+        }
         expect(await store.count()).toBe(0);
       });
 
