@@ -15,7 +15,7 @@ import { MAX_BODY_BYTES } from '../server/app.js';
 import { wardChain } from '../server/chain.js';
 import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
 import { CIRCUITS_PATH, EXTERNAL_PATH, createExternalRoutes } from '../server/external/external.js';
-import { createUsersCache, forgetUserLists, USERS_CACHE_CONTROL, USERS_TAG } from '../server/users/cache.js';
+import { createUsersCache, forgetUserLists, forgetListsOnWrites, USERS_CACHE_CONTROL, USERS_TAG } from '../server/users/cache.js';
 import { userNotFound, writeFailure } from '../server/users/errors.js';
 import { API_PREFIX, USERS_PATH, userLocation } from '../server/users/paths.js';
 import { listQuerySchema, userInputSchema } from '../server/users/schema.js';
@@ -58,6 +58,9 @@ export function createExpressApp(options = {}) {
   // ── The ward chain: the same list as the engine server (server/chain.js).
   //    Ward gets the routes' errors first: recovery answers them. ──
   const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit } = options;
+  const usersCache = createUsersCache({ store: options.cacheStore, registry });
+  // Every write to the store (the account service's too: register, profile) forgets the cached list pages.
+  forgetListsOnWrites(store, usersCache);
   const { service, identify, access } = appAuth({ auth: options.auth, store, registry, corsOrigins, logger });
   app.use(ward(wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit, identify })));
 
@@ -103,7 +106,6 @@ export function createExpressApp(options = {}) {
   };
 
   // The list through the users cache (server/users/cache.js): tagged with Cache-Tag, which the cache removes.
-  const usersCache = createUsersCache({ store: options.cacheStore, registry });
   app.get(USERS_PATH, ward([usersCache.middleware]), async (req, res) => {
     const { page, limit } = await validate(listQuerySchema, req.query, 'query');
     const { items, total } = await store.list({ page, limit });

@@ -16,7 +16,7 @@ import { AUTH_ROUTES, authHandlers } from '../server/auth/handlers.js';
 import { wardChain } from '../server/chain.js';
 import { PROBLEM_CONTENT_TYPE, asHttpError, problemBody, responseRequestId, routeNotFound } from '../server/problem.js';
 import { CIRCUITS_PATH, EXTERNAL_PATH, createExternalRoutes } from '../server/external/external.js';
-import { createUsersCache, forgetUserLists, USERS_CACHE_CONTROL, USERS_TAG } from '../server/users/cache.js';
+import { createUsersCache, forgetUserLists, forgetListsOnWrites, USERS_CACHE_CONTROL, USERS_TAG } from '../server/users/cache.js';
 import { userNotFound, writeFailure } from '../server/users/errors.js';
 import { API_PREFIX, userLocation } from '../server/users/paths.js';
 import { listQuerySchema, userInputSchema } from '../server/users/schema.js';
@@ -53,8 +53,10 @@ export async function createFastifyApp(options = {}) {
   const store = options.store ?? createUserStore();
   const registry = options.registry ?? register;
   const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit } = options;
-  const { service, identify, access } = appAuth({ auth: options.auth, store, registry, corsOrigins, logger });
   const usersCache = createUsersCache({ store: options.cacheStore, registry });
+  // Every write to the store (the account service's too: register, profile) forgets the cached list pages.
+  forgetListsOnWrites(store, usersCache);
+  const { service, identify, access } = appAuth({ auth: options.auth, store, registry, corsOrigins, logger });
   const chain = wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit, identify });
 
   // Errors Fastify raises before routing (a malformed percent-escape; a path

@@ -10,7 +10,7 @@ import { mountAuthRoutes } from './auth/routes.js';
 import { wardChain } from './chain.js';
 import { CIRCUITS_PATH, EXTERNAL_PATH, createExternalRoutes } from './external/external.js';
 import { API_PREFIX } from './users/paths.js';
-import { createUsersCache } from './users/cache.js';
+import { createUsersCache, forgetListsOnWrites } from './users/cache.js';
 import { mountUserRoutes } from './users/routes.js';
 import { createUserStore } from './users/store.js';
 
@@ -59,6 +59,9 @@ export function createApp(options = {}) {
 
   // ── The ward chain, in one place: see chain.js (shared with the Express
   //    and Fastify examples). Global: it runs for every request, 404s too. ──
+  const usersCache = createUsersCache({ store: options.cacheStore, registry });
+  // Every write to the store (the account service's too: register, profile) forgets the cached list pages.
+  forgetListsOnWrites(store, usersCache);
   const { service, identify, access } = appAuth({ auth: options.auth, store, registry, corsOrigins: options.corsOrigins, logger: options.logger });
   engine.use(...wardChain({ registry, logger: options.logger, corsOrigins: options.corsOrigins, timeoutMs: options.timeoutMs, onError: options.onError, rateLimitStore: options.rateLimitStore, apiLimit: options.apiLimit, authLimit: options.authLimit, identify }));
 
@@ -79,7 +82,7 @@ export function createApp(options = {}) {
   // The versioned API: a signed-in user only (401 otherwise); its admin
   // part, role admin only (403 otherwise). The auth routes and the profile.
   const api = engine.group(API_PREFIX, access.requireUser());
-  mountUserRoutes(api, store, createUsersCache({ store: options.cacheStore, registry }));
+  mountUserRoutes(api, store, usersCache);
   mountAuthRoutes(engine, service, access, api);
   return engine;
 }

@@ -242,6 +242,12 @@ export function userApiScenarios(target: ExampleTarget): void {
       const after = await request(users());
       expect(after.headers['x-cache']).toBe('MISS');
       expect((after.json() as { items: unknown[] }).items).toHaveLength(2);
+      // A write that does not come through the users routes (the account service's register or
+      // profile update writes the store directly) forgets the cached pages too.
+      expect((await request(users())).headers['x-cache']).toBe('HIT');
+      await store.create({ name: 'Registered', email: 'registered@example.com', age: 40, role: 'user' });
+      const registered = await request(users());
+      expect([registered.headers['x-cache'], (registered.json() as { items: unknown[] }).items.length]).toEqual(['MISS', 3]);
     });
 
     it('POST creates: 201, Location, the stored user', async () => {

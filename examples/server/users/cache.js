@@ -34,3 +34,15 @@ export async function forgetUserLists(cache) {
     console.error('[example] the users cache could not be invalidated:', error instanceof Error ? error.message : error);
   }
 }
+
+/**
+ * Every write to the user store — the users routes', and the account
+ * service's (register, a profile update, a seeded account) — forgets the
+ * cached list pages, so a new or renamed user never waits for them to expire.
+ *
+ * @param {import('./store.js').UserStore} store
+ * @param {import('@ward/cache').ResponseCache} cache
+ */
+export function forgetListsOnWrites(store, cache) {
+  store.onChange(() => forgetUserLists(cache));
+}

@@ -37,6 +37,7 @@ import { randomUUID } from 'node:crypto';
  * @typedef {object} UserStore
  * @property {number} maxUsers the bound
  * @property {() => Promise<number>} count
+ * @property {(listener: () => unknown) => () => void} onChange calls `listener` after every write (create, replace, remove), awaited before the write resolves; returns the unsubscribe
  * @property {(id: string) => Promise<User | undefined>} get
  * @property {(email: string) => Promise<User | undefined>} findByEmail case-insensitive
  * @property {(query: { page: number, limit: number }) => Promise<Page>} list 1-based `page`; a page past the end is empty
@@ -80,6 +81,11 @@ export function createUserStore(options = {}) {
   const newId = options.newId ?? randomUUID;
   if (typeof newId !== 'function') throw new TypeError(`newId must be a function returning a string, got ${typeof newId}`);
 
+  /** @type {Set<() => unknown>} told after every write, awaited before the write resolves */
+  const listeners = new Set();
+  const changed = async () => {
+    for (const listener of listeners) await listener();
+  };
   /** @type {Map<string, User>} by id, in creation order */
   const users = new Map();
   /** @type {Map<string, string>} lower-cased e-mail → id */
@@ -140,6 +146,7 @@ export function createUserStore(options = {}) {
       const user = record(id, input, new Date(now()).toISOString());
       users.set(id, user);
       byEmail.set(emailKey, id);
+      await changed();
       return { ok: true, user };
     },
     async replace(id, input) {
@@ -152,6 +159,7 @@ export function createUserStore(options = {}) {
       users.set(id, user);
       byEmail.delete(prior.email.toLowerCase());
       byEmail.set(emailKey, id);
+      await changed();
       return { ok: true, user };
     },
     async remove(id) {
@@ -159,7 +167,12 @@ export function createUserStore(options = {}) {
       if (prior === undefined) return false;
       users.delete(id);
       byEmail.delete(prior.email.toLowerCase());
+      await changed();
       return true;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }
