@@ -94,11 +94,15 @@ export function createExpressApp(options = {}) {
   // as on the engine and Fastify: a 400 VALIDATION_FAILED rather than INVALID_JSON.
   const parse = express.json({ limit: '100kb', strict: false });
   // express.json() passes other types by silently: a body that is not JSON is a 415, as on the engine and Fastify.
-  /** @type {import('express').RequestHandler} */
+  /**
+   * @param {import('express').Request<Record<string, string>>} req
+   * @param {import('express').Response} res
+   * @param {import('express').NextFunction} next
+   */
   const json = (req, res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
     // The types the engine's body parser takes (JSON, text, forms); anything else is refused there too.
-    if (hasBody && req.is('application/json', 'application/*+json', 'text/plain', 'application/x-www-form-urlencoded') === false) {
+    if (hasBody && req.is(['application/json', 'application/*+json', 'text/plain', 'application/x-www-form-urlencoded']) === false) {
       next(new HttpError(415, { code: 'UNSUPPORTED_MEDIA_TYPE', detail: `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted` }));
       return;
     }
