@@ -53,7 +53,7 @@ export function rateLimits({ registry, store = new MemoryStore(), apiLimit = API
  * @param {import('@ward/core').Context} ctx
  * @returns {string}
  */
-function routedPath(ctx) {
+export function routedPath(ctx) {
   const path = ctx.req.path;
   let decoded = path;
   if (path.includes('%')) {

@@ -161,6 +161,19 @@ export function authApiScenarios(target: ExampleTarget): void {
       expect((await get('/api/v1/users', token)).json()).toMatchObject({ status: 401, code: 'TOKEN_REVOKED' });
     });
 
+    it('logout with a stale or bad bearer token still ends the login (204): the auth routes answer from the cookie', async () => {
+      await register();
+      const res = await login();
+      const cookie = `__Secure-refresh_token=${refreshCookie(res)}`;
+      const out = await post('/api/auth/logout', undefined, { cookie, authorization: 'Bearer abc.def.ghi' });
+      expect(out.status).toBe(204);
+      expect((await post('/api/auth/refresh', undefined, { cookie })).status).toBe(401);
+      // A login with a leftover bad bearer is a login too, not a 401.
+      expect((await post('/api/auth/login', { email: ADA.email, password: PASSWORD }, { authorization: 'Bearer abc.def.ghi' })).status).toBe(200);
+      // Elsewhere a bad token is still refused.
+      expect((await get('/api/v1/users', 'abc.def.ghi')).json()).toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
+    });
+
     it('the /api/auth/ limit (per address, before any token is read) refuses with 429 past its burst', async () => {
       await app.close();
       await start({ authLimit: { name: 'auth', limit: 3, windowMs: 60_000 } });

@@ -5,7 +5,11 @@
  * chain — and the access policy whose checks guard the route groups.
  */
 import { randomBytes } from 'node:crypto';
-import { jwtAuth } from '@ward/auth';
+import { createJwtVerifier, jwtAuth } from '@ward/auth';
+import { routedPath } from '../rate-limits.js';
+
+/** One bearer token (RFC 6750 §2.1). */
+const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 import { accessPolicy } from './policy.js';
 import { createExampleAuth } from './service.js';
 
@@ -24,7 +28,28 @@ import { createExampleAuth } from './service.js';
  */
 export function appAuth({ auth, store, registry, corsOrigins, logger }) {
   const service = auth ?? createExampleAuth({ users: store, secret: randomBytes(32), ...(corsOrigins === undefined ? {} : { allowedOrigins: corsOrigins }) });
-  const identify = jwtAuth({ ...service.verification(), optional: true, registry });
+  const strict = jwtAuth({ ...service.verification(), optional: true, registry });
+  const lenient = createJwtVerifier(service.verification());
+  /**
+   * Who the request is from. On `/api/auth/` the answer comes from the
+   * refresh cookie: a stale or bad bearer token is no reason to refuse a
+   * login or a logout (the login would stay alive), so there it only sets
+   * the user when valid — logout then revokes that access token too.
+   *
+   * @type {import('@ward/core').Middleware}
+   */
+  const identify = async function identify(ctx, next) {
+    if (!routedPath(ctx).startsWith('/api/auth/')) return strict(ctx, next);
+    const match = BEARER.exec(ctx.req.header('authorization') ?? '');
+    if (match !== null) {
+      try {
+        ctx.state.user = (await lenient.verify(match[1] ?? '')).user;
+      } catch {
+        // Not a valid token: anonymous, as without one.
+      }
+    }
+    return next();
+  };
   const access = accessPolicy({ registry, ...(logger === undefined ? {} : { logger }) });
   return { service, identify, access };
 }
