@@ -16,7 +16,7 @@ export function jwsStructureProblem(token: string): string | undefined {
   // Not JSON at all: jose refuses it with its own reason.
   if (header === undefined || payload === undefined) return undefined;
   const headerNames = topLevelNames(header);
-  if (headerNames === undefined || payload === undefined) return undefined;
+  if (headerNames === undefined) return undefined;
   if (hasDuplicate(headerNames)) return 'a header member appears twice';
   if (headerNames.includes('b64')) return 'an unencoded payload (b64) is not accepted';
   const claimNames = topLevelNames(payload);

@@ -6,10 +6,10 @@
  * claim rules, the user's shape, then revocation. Every failure is an
  * {@link AuthError} with a stable code, never another exception.
  */
-import { jwsStructureProblem } from './jws-structure.js';
 import { describeValue } from '@ward/core';
 import { type JWTPayload, type JWTVerifyOptions, errors, jwtVerify } from 'jose';
 import { type JwsAlgorithm, algorithmList } from './algorithms.js';
+import { jwsStructureProblem } from './jws-structure.js';
 import { type ClaimNames, userOf } from './claims.js';
 import { AuthError } from './errors.js';
 import { type KeyOptions, KeysUnavailableError, keySet } from './keys.js';

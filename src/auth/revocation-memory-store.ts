@@ -6,7 +6,7 @@
  */
 import { describeValue } from '@ward/core';
 import { LRUCache } from 'lru-cache';
-import type { Revocation, RevocationQuery, RevocationStore, RevokedToken } from './revocation-store.js';
+import { type Revocation, type RevocationQuery, type RevocationStore, type RevokedToken, belowWatermark } from './revocation-store.js';
 
 /** Options of {@link MemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
@@ -55,7 +55,7 @@ export class MemoryRevocationStore implements RevocationStore {
       this.#subjects.delete(key);
       return false;
     }
-    return query.issuedAt === undefined || Math.floor(query.issuedAt) <= mark.before;
+    return belowWatermark(query.issuedAt, mark.before);
   }
 
   revokeToken(token: RevokedToken): void {

@@ -12,7 +12,7 @@
  */
 import { hash } from 'node:crypto';
 import { type ConnectableClient, ensureReady, storeClient } from '@ward/core';
-import type { RevocationQuery, RevocationStore, RevokedToken } from './revocation-store.js';
+import { type RevocationQuery, type RevocationStore, type RevokedToken, belowWatermark } from './revocation-store.js';
 
 /** The part of an ioredis `Redis` or `Cluster` client the store calls. */
 export interface RedisRevocationClient extends ConnectableClient {
@@ -56,10 +56,10 @@ export class RedisRevocationStore implements RevocationStore {
   async isRevoked(query: RevocationQuery): Promise<boolean> {
     this.#ready();
     const base = this.#subjectKey(query.issuer, query.subject);
-    if (query.tokenId === undefined) return belowWatermark(query, await this.#client.get(`${base}:before`));
+    if (query.tokenId === undefined) return watermarked(query, await this.#client.get(`${base}:before`));
     const [token, before] = await this.#client.mget(`${base}:jti:${digest(query.tokenId)}`, `${base}:before`);
     if (token !== null && token !== undefined) return true;
-    return belowWatermark(query, before);
+    return watermarked(query, before);
   }
 
   async revokeToken(token: RevokedToken): Promise<void> {
@@ -83,10 +83,9 @@ export class RedisRevocationStore implements RevocationStore {
   }
 }
 
-/** A subject's watermark revokes the tokens issued up to it (all of them when the token has no `iat`), not those issued after. */
-function belowWatermark(query: RevocationQuery, before: string | null | undefined): boolean {
-  if (before === null || before === undefined) return false;
-  return query.issuedAt === undefined || Math.floor(query.issuedAt) <= Number(before);
+/** The token revoked by the subject's stored watermark, if the subject has one. */
+function watermarked(query: RevocationQuery, before: string | null | undefined): boolean {
+  return before !== null && before !== undefined && belowWatermark(query.issuedAt, Number(before));
 }
 
 /** 22 base64url characters of SHA-256 (132 bits): short keys, no claim text in them. */

@@ -58,9 +58,18 @@ export type Revocation =
   | { readonly kind: 'token'; readonly issuer: string; readonly tokenId: string }
   | { readonly kind: 'subject'; readonly issuer: string; readonly subject: string; readonly before: number };
 
+/**
+ * True when a subject's watermark `before` (seconds) covers a token issued
+ * at `issuedAt`: at or before its second (a fractional `iat` by its whole
+ * second), or always when the token has no `iat`. One rule for every store.
+ */
+export function belowWatermark(issuedAt: number | undefined, before: number): boolean {
+  return issuedAt === undefined || Math.floor(issuedAt) <= before;
+}
+
 /** True when `revocation` revokes a token with these claims. */
 export function revokes(revocation: Revocation, token: { issuer: string; subject: string; tokenId: string | undefined; issuedAt: number | undefined }): boolean {
   if (token.issuer !== revocation.issuer) return false;
   if (revocation.kind === 'token') return token.tokenId === revocation.tokenId;
-  return token.subject === revocation.subject && (token.issuedAt === undefined || Math.floor(token.issuedAt) <= revocation.before);
+  return token.subject === revocation.subject && belowWatermark(token.issuedAt, revocation.before);
 }

@@ -111,8 +111,11 @@ function decodedPart(raw: string): string | undefined {
 
 /** One canonical spelling of a decoded part: it never holds `&`, `=`, `#` or `|`. */
 function encodedPart(value: string): string {
-  return /^[A-Za-z0-9\-_.~]*$/.test(value) ? value : encodeURIComponent(value);
+  return UNRESERVED.test(value) ? value : encodeURIComponent(value);
 }
+
+/** RFC 3986 unreserved characters only: a part spelled as it is. */
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
 
 /** The request header names a `Vary` value lists, lower-case, sorted, deduplicated; `'*'` for `Vary: *`. */
 export function varyNames(vary: string | undefined): readonly string[] | '*' {

@@ -38,16 +38,24 @@ export type Directives = ReadonlyMap<string, string | true>;
 
 const NONE: Directives = new Map();
 
+/** The `name[=value]` items of a Cache-Control value, in order: names lower-cased, values trimmed (quotes kept). */
+function items(value: string): [name: string, value: string | true][] {
+  const out: [string, string | true][] = [];
+  for (const part of value.split(',')) {
+    const eq = part.indexOf('=');
+    const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
+    if (name !== '') out.push([name, eq === -1 ? true : part.slice(eq + 1).trim()]);
+  }
+  return out;
+}
+
+const unquoted = (value: string | true): string | true => (value === true ? true : value.replace(/^"|"$/g, ''));
+
 /** Parses a Cache-Control value (RFC 9111 §5.2). */
 export function directives(value: string | undefined): Directives {
   if (value === undefined || value === '') return NONE;
   const out = new Map<string, string | true>();
-  for (const part of value.split(',')) {
-    const eq = part.indexOf('=');
-    const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
-    if (name === '') continue;
-    out.set(name, eq === -1 ? true : part.slice(eq + 1).trim().replace(/^"|"$/g, ''));
-  }
+  for (const [name, given] of items(value)) out.set(name, unquoted(given));
   return out;
 }
 
@@ -62,18 +70,15 @@ const MAX_DELTA_SECONDS = 2_147_483_648;
  * directive (`max-age`, `s-maxage`) is repeated with another value or is
  * not delta-seconds (`5x`): §4.2.1 asks to treat such a response as stale.
  */
-export function canonicalCacheControl(value: string | undefined): { readonly header: string | undefined; readonly invalid: boolean } {
-  if (value === undefined || value === '') return { header: value, invalid: false };
+export function canonicalCacheControl(value: string | undefined): { readonly header: string | undefined; readonly directives: Directives; readonly invalid: boolean } {
+  if (value === undefined || value === '') return { header: value, directives: NONE, invalid: false };
   const seen = new Map<string, string | true>();
+  const parsed = new Map<string, string | true>();
   let invalid = false;
-  for (const part of value.split(',')) {
-    const eq = part.indexOf('=');
-    const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
-    if (name === '') continue;
-    let given: string | true = eq === -1 ? true : part.slice(eq + 1).trim();
+  for (let [name, given] of items(value)) {
     if (name === 'max-age' || name === 's-maxage') {
-      const text = typeof given === 'string' ? given.replace(/^"|"$/g, '') : '';
-      if (!/^\d+$/.test(text)) {
+      const text = unquoted(given);
+      if (text === true || !/^\d+$/.test(text)) {
         invalid = true;
         continue;
       }
@@ -81,11 +86,13 @@ export function canonicalCacheControl(value: string | undefined): { readonly hea
       const prior = seen.get(name);
       if (prior !== undefined && prior !== given) invalid = true;
     }
-    if (!seen.has(name)) seen.set(name, given);
+    if (seen.has(name)) continue;
+    seen.set(name, given);
+    parsed.set(name, unquoted(given));
   }
   let header = '';
   for (const [name, given] of seen) header += `${header === '' ? '' : ', '}${given === true ? name : `${name}=${given}`}`;
-  return { header, invalid };
+  return { header, directives: parsed, invalid };
 }
 
 /** A directive's delta-seconds, or undefined when absent or not a number. */
@@ -151,7 +158,7 @@ export function decideStorage(facts: ResponseFacts, rules: StoreRules, Policy: t
   if (headers['set-cookie'] !== undefined) return 'set-cookie';
   if (facts.vary === '*') return 'vary-star';
   const canonical = canonicalCacheControl(headers['cache-control']);
-  const cc = directives(canonical.header);
+  const cc = canonical.directives;
   if (cc.has('no-store')) return 'no-store';
   if (facts.shared && cc.has('private')) return 'private';
   if (cc.has('no-cache') || (headers['cache-control'] === undefined && /no-cache/i.test(headers.pragma ?? ''))) return 'no-cache';

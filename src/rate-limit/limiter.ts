@@ -11,7 +11,7 @@ import { storeKey } from './keys.js';
 import { MEMORY_NAMESPACE, MemoryStore } from './memory-store.js';
 import { rateLimitMetrics } from './metrics.js';
 import { LIMITER_OPTION_NAMES, type RateLimiterOptions, resolveLimiterOptions, type FailureMode } from './options.js';
-import type { CompiledPolicies } from './policy.js';
+import { type CompiledPolicies, MAX_TOKENS } from './policy.js';
 import type { StoreDecision } from './store.js';
 import { type RateLimitDecision, StoreDecided, undecided } from './decision.js';
 
@@ -88,9 +88,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (!Number.isInteger(cost) || cost < 0) throw new RangeError(`rate limiter "${name}": cost must be an integer ≥ 0, got ${String(cost)}`);
     const full = namespaced ? key : storeKey(keyPrefix, key);
     const started = metrics.timed ? performance.now() : 0;
-    // More than any policy can hold (none holds over MAX_COST): a refusal for its cost, read from
+    // More than any policy can hold (none holds over MAX_TOKENS): a refusal for its cost, read from
     // the bucket as it is (a peek, cost 0), never a store call with a number it cannot carry.
-    const tooBig = cost > MAX_COST;
+    const tooBig = cost > MAX_TOKENS;
     // The guard never throws: whatever the store threw or rejected with arrives as a rejection, a store failure.
     const answer = guard.consume(full, policies, tooBig ? 0 : cost);
     if (!(answer instanceof Promise)) return decided(tooBig ? refused(answer) : answer, cost, 'store', policies);
@@ -116,9 +116,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   return Object.freeze({ name, policies, failureMode, ...(failureMode === 'memory' ? { fallbackPolicies } : {}), consume, reset, [DECIDE]: decide });
 }
-
-/** The largest cost a store is asked to charge: no policy holds more tokens (policy.ts). */
-const MAX_COST = 1_000_000_000;
 
 /** A peek's answer as the refusal of a request no bucket could ever hold. */
 function refused(answer: StoreDecision): StoreDecision {

@@ -63,7 +63,8 @@ export interface RateLimitPenalty {
 export type CompiledPolicies = readonly CompiledPolicy[] & { readonly penalty?: Readonly<RateLimitPenalty> };
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const MAX_TOKENS = 1_000_000_000;
+/** The most tokens a policy holds, so the most a store is ever asked to charge. */
+export const MAX_TOKENS = 1_000_000_000;
 const MAX_WINDOW_MS = 31_536_000_000;
 
 const KNOWN = new Set(['name', 'limit', 'windowMs', 'burst']);

@@ -76,7 +76,7 @@ export const securityHeaders = markFactory(function securityHeaders(options: Sec
       throw error;
     }
     if (res.committed) return;
-    for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
+    removeAgain(res);
     const additions = additionsOf(ctx);
     if (additions !== undefined) {
       const current = nonce ?? existingNonce(ctx);
@@ -90,7 +90,7 @@ export const securityHeaders = markFactory(function securityHeaders(options: Sec
   /** After the downstream: the browser set when the response turned out to be a document. */
   function after(ctx: Context, res: WardResponse, nonce: string | undefined, types: ReadonlySet<string>): void {
     if (res.committed) return;
-    for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);
+    removeAgain(res);
     if (!isBrowserResponse(res, types)) return;
     for (let i = 0; i < browser.length; i += 2) {
       const name = browser[i]!;
@@ -117,7 +117,7 @@ export const securityHeaders = markFactory(function securityHeaders(options: Sec
     );
   }
 
-  /** A failed downstream may have set them (`X-Powered-By: Express` from a sub-app): the error answer made outside must not carry them. */
+  /** After the downstream, answered or failed: it may have set them (`X-Powered-By: Express` from a sub-app). */
   function removeAgain(res: WardResponse): void {
     if (res.committed) return;
     for (let i = 0; i < remove.length; i++) res.removeHeader(remove[i]!);

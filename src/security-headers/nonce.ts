@@ -12,6 +12,7 @@ import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Context } from '@ward/core';
 import type { CompiledAdditions } from './csp-policy.js';
+import { DEFAULT_NONCE_BYTES } from './options.js';
 
 declare module '@ward/core' {
   interface WardState {
@@ -100,7 +101,7 @@ export function requestNonce(ctx: Context, source: NonceSource | undefined): str
   const raw = ctx.raw.req;
   let nonce = NONCES.get(raw);
   if (nonce === undefined) {
-    nonce = (source ?? SOURCES.get(raw) ?? (sharedSource ??= nonceSource(16, undefined))).next();
+    nonce = (source ?? SOURCES.get(raw) ?? (sharedSource ??= nonceSource(DEFAULT_NONCE_BYTES, undefined))).next();
     NONCES.set(raw, nonce);
   }
   ctx.state.cspNonce = nonce;

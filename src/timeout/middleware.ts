@@ -13,12 +13,12 @@
  * raced (hono's `timeout` races and never aborts: the bug this avoids).
  */
 import type { ServerResponse } from 'node:http';
-import { type Context, defineMiddleware, HttpError, markFactory, type Middleware, type Next } from '@ward/core';
+import { type Context, defineMiddleware, HttpError, markFactory, type Middleware, type Next, problemInstead } from '@ward/core';
 import { resolvePrefix, resolveRegistry, wardCounter } from '@ward/metrics';
 import { TIMEOUT_CODE, TimeoutError } from './errors.js';
 import { resolveTimeoutOptions, type TimeoutOptions } from './options.js';
 import { DeadlineQueue } from './queue.js';
-import { answer, ENFORCED, fireRequest, type GuardedState, type HeldResponse, RequestDeadline, type Shared } from './request.js';
+import { ENFORCED, fireRequest, type GuardedState, type HeldResponse, RequestDeadline, type Shared } from './request.js';
 
 /** The title of every timeout answer (the problem type is `…:timeout`, whatever the status). */
 export const TIMEOUT_TITLE = 'Response Timeout';
@@ -148,7 +148,8 @@ function captureSettle(resolve: () => void, reject: (error: unknown) => void): v
 function expiredOnEntry(ctx: Context, shared: Shared, deadline: number): Promise<void> {
   if (ctx.res.answered || ctx.res.committed) return Promise.resolve();
   shared.count(false);
-  answer(ctx, shared.answer);
+  // The handler's representation headers out, the problem in.
+  problemInstead(ctx, shared.answer);
   ctx.abort(new TimeoutError(0, deadline));
   return Promise.resolve();
 }

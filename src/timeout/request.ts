@@ -30,11 +30,6 @@ export interface Shared {
 /** A response with the requests of `timeout()`s on it, each under its {@link Shared.slot}. */
 export type HeldResponse = ServerResponse & Record<symbol, RequestDeadline | undefined>;
 
-/** The timeout answer: the handler's representation headers out, the problem in. */
-export function answer(ctx: Context, error: HttpError): void {
-  problemInstead(ctx, error);
-}
-
 /** Waiting for the downstream; the deadline is armed. */
 const PENDING = 0;
 /** The deadline passed; the answer waits one turn of the event loop (see {@link RequestDeadline.fire}). */
@@ -148,7 +143,7 @@ export class RequestDeadline implements Queued {
     this.#phase = ANSWERED;
     shared.count(false);
     try {
-      answer(ctx, shared.answer);
+      problemInstead(ctx, shared.answer);
     } catch (error) {
       // A problem formatter that throws: the adapter's error handling takes it from here.
       this.#reject(error);
