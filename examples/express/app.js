@@ -69,11 +69,11 @@ export function createExpressApp(options = {}) {
   });
   app.get('/metrics', ward([metricsHandler({ registry })]));
 
-  // Outbound calls (server/external/external.js), public like /health: before the API's guard.
+  // Outbound calls (server/external/external.js): under /api/v1/, so a signed-in user only.
   if (options.upstreamUrl !== undefined) {
     const external = createExternalRoutes({ upstreamUrl: options.upstreamUrl, registry, circuitState: options.circuitState });
-    app.get(EXTERNAL_PATH, ward([external.rates]));
-    app.get(CIRCUITS_PATH, ward([external.circuits]));
+    app.get(EXTERNAL_PATH, ward([access.requireUser(), external.rates]));
+    app.get(CIRCUITS_PATH, ward([access.requireUser(), external.circuits]));
   }
 
   // ── Auth: the shared ward handlers (server/auth/handlers.js) as routes;

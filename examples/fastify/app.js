@@ -131,11 +131,11 @@ export async function createFastifyApp(options = {}) {
     });
   for (const [method, path, name] of AUTH_ROUTES) await wardRoute(method, path, [handlers[name]]);
 
-  // Outbound calls (server/external/external.js), public like /health: outside the API's scope.
+  // Outbound calls (server/external/external.js): under /api/v1/, so a signed-in user only.
   if (options.upstreamUrl !== undefined) {
     const external = createExternalRoutes({ upstreamUrl: options.upstreamUrl, registry, circuitState: options.circuitState });
-    await wardRoute('GET', EXTERNAL_PATH, [external.rates]);
-    await wardRoute('GET', CIRCUITS_PATH, [external.circuits]);
+    await wardRoute('GET', EXTERNAL_PATH, [access.requireUser(), external.rates]);
+    await wardRoute('GET', CIRCUITS_PATH, [access.requireUser(), external.circuits]);
   }
   await wardRoute('GET', '/api/users/profile', [access.requireUser(), handlers.getProfile]);
   await wardRoute('PUT', '/api/users/profile', [access.requireUser(), handlers.putProfile]);

@@ -72,11 +72,12 @@ export function createApp(options = {}) {
   // internal port or put an auth middleware in front.
   engine.get('/metrics', metricsHandler({ registry }));
 
-  // Outbound calls through resilientFetch (timeouts, retries, a breaker per host), and the breakers' states.
+  // Outbound calls through resilientFetch (timeouts, retries, a breaker per host), and the breakers' states:
+  // under /api/v1/, so a signed-in user only, like the rest of it.
   if (options.upstreamUrl !== undefined) {
     const external = createExternalRoutes({ upstreamUrl: options.upstreamUrl, registry, circuitState: options.circuitState });
-    engine.get(EXTERNAL_PATH, external.rates);
-    engine.get(CIRCUITS_PATH, external.circuits);
+    engine.get(EXTERNAL_PATH, access.requireUser(), external.rates);
+    engine.get(CIRCUITS_PATH, access.requireUser(), external.circuits);
   }
 
   // The versioned API: a signed-in user only (401 otherwise); its admin

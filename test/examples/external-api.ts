@@ -4,13 +4,13 @@
  * upstream (examples/server/external/upstream.js) — its failing half hidden
  * by retries, the request id sent on — and, with the upstream down, 502s
  * until the breaker opens, then 503 CIRCUIT_OPEN with Retry-After without
- * calling it, as `GET /api/v1/health/circuits` shows.
+ * calling it, as `GET /api/v1/health/circuits` shows. Both are under
+ * /api/v1/, so a signed-in user only (`request` sends the admin token).
  */
-import { request } from '@ward/core/testing';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FlakyUpstream, startFlakyUpstream } from '../../examples/server/external/upstream.js';
-import { ALLOWED_ORIGIN, type ExampleTarget, collectingLogger, expectProblem, testStore, withAuth } from './user-api.js';
+import { ALLOWED_ORIGIN, type ExampleTarget, collectingLogger, expectProblem, request, testStore, withAuth } from './user-api.js';
 
 type StartedApp = Awaited<ReturnType<ExampleTarget['start']>>;
 
@@ -25,6 +25,17 @@ export function externalApiScenarios(target: ExampleTarget): void {
     afterEach(async () => {
       await app.close();
       await upstream.close();
+    });
+
+    it('no token: 401 with the Bearer challenge on both routes, and the upstream is never called', async () => {
+      for (const path of ['/api/v1/external', '/api/v1/health/circuits']) {
+        const res = await request(`${app.url}${path}`, { headers: { authorization: '' } });
+        expectProblem(res, 401, 'TOKEN_MISSING');
+        expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
+        const bad = await request(`${app.url}${path}`, { headers: { authorization: 'Bearer not.a.token' } });
+        expectProblem(bad, 401, 'TOKEN_INVALID');
+      }
+      expect(upstream.requests()).toBe(0);
     });
 
     it('a flaky upstream (every other request fails): every answer is a 200, retried behind the scenes, with our request id sent on', async () => {
