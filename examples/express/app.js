@@ -36,6 +36,7 @@ import { validate } from '../server/users/validate.js';
  * @property {import('@ward/rate-limit').RateLimitStore} [rateLimitStore] where rate-limit buckets live. Default: memory.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit. Default: 1 000/min.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [addressLimit] the coarse per-address `/api/` limit, before tokens are verified. Default: 3 000/min.
  * @property {import('../server/auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`.
  * @property {import('@ward/cache').CacheStore} [cacheStore] where `GET /api/v1/users` answers are cached. Default: memory.
  * @property {import('@ward/circuit-breaker').SharedCircuitState} [circuitState] where the outbound breakers share their verdicts (Redis). Default: none.
@@ -57,12 +58,12 @@ export function createExpressApp(options = {}) {
 
   // ── The ward chain: the same list as the engine server (server/chain.js).
   //    Ward gets the routes' errors first: recovery answers them. ──
-  const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit } = options;
+  const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit, addressLimit } = options;
   const usersCache = createUsersCache({ store: options.cacheStore, registry });
   // Every write to the store (the account service's too: register, profile) forgets the cached list pages.
   forgetListsOnWrites(store, usersCache);
   const { service, identify, access } = appAuth({ auth: options.auth, store, registry, corsOrigins, logger });
-  app.use(ward(wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit, identify })));
+  app.use(ward(wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit, addressLimit, identify })));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

@@ -37,6 +37,7 @@ import { validate } from '../server/users/validate.js';
  * @property {import('@ward/rate-limit').RateLimitStore} [rateLimitStore] where rate-limit buckets live. Default: memory.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit. Default: 1 000/min.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [addressLimit] the coarse per-address `/api/` limit, before tokens are verified. Default: 3 000/min.
  * @property {import('../server/auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`.
  * @property {import('@ward/cache').CacheStore} [cacheStore] where `GET /api/v1/users` answers are cached. Default: memory.
  * @property {import('@ward/circuit-breaker').SharedCircuitState} [circuitState] where the outbound breakers share their verdicts (Redis). Default: none.
@@ -52,12 +53,12 @@ import { validate } from '../server/users/validate.js';
 export async function createFastifyApp(options = {}) {
   const store = options.store ?? createUserStore();
   const registry = options.registry ?? register;
-  const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit } = options;
+  const { logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit, addressLimit } = options;
   const usersCache = createUsersCache({ store: options.cacheStore, registry });
   // Every write to the store (the account service's too: register, profile) forgets the cached list pages.
   forgetListsOnWrites(store, usersCache);
   const { service, identify, access } = appAuth({ auth: options.auth, store, registry, corsOrigins, logger });
-  const chain = wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit, identify });
+  const chain = wardChain({ registry, logger, corsOrigins, timeoutMs, onError, rateLimitStore, apiLimit, authLimit, addressLimit, identify });
 
   // Errors Fastify raises before routing (a malformed percent-escape; a path
   // parameter over 100 characters: 414) are answered before any plugin hook

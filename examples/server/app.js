@@ -33,6 +33,7 @@ export const MAX_BODY_BYTES = 100 * 1024;
  * @property {import('@ward/rate-limit').RateLimitStore} [rateLimitStore] where rate-limit buckets live. Default: memory.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [apiLimit] the general `/api/` limit. Default: 1 000/min.
  * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit. Default: 10/min, 5 at once.
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [addressLimit] the coarse per-address `/api/` limit, before tokens are verified. Default: 3 000/min.
  * @property {import('./auth/service.js').ExampleAuth} [auth] accounts and tokens. Default: a new service on `store`
  *   with a random signing secret.
  * @property {import('@ward/cache').CacheStore} [cacheStore] where `GET /api/v1/users` answers are cached. Default: memory.
@@ -63,7 +64,7 @@ export function createApp(options = {}) {
   // Every write to the store (the account service's too: register, profile) forgets the cached list pages.
   forgetListsOnWrites(store, usersCache);
   const { service, identify, access } = appAuth({ auth: options.auth, store, registry, corsOrigins: options.corsOrigins, logger: options.logger });
-  engine.use(...wardChain({ registry, logger: options.logger, corsOrigins: options.corsOrigins, timeoutMs: options.timeoutMs, onError: options.onError, rateLimitStore: options.rateLimitStore, apiLimit: options.apiLimit, authLimit: options.authLimit, identify }));
+  engine.use(...wardChain({ registry, logger: options.logger, corsOrigins: options.corsOrigins, timeoutMs: options.timeoutMs, onError: options.onError, rateLimitStore: options.rateLimitStore, apiLimit: options.apiLimit, authLimit: options.authLimit, addressLimit: options.addressLimit, identify }));
 
   engine.get('/health', function health(ctx) {
     ctx.json(200, { status: 'ok' });

@@ -21,6 +21,9 @@
  *                        429 problems with Retry-After; after cors, so a
  *                        refused browser call can still read it; before any
  *                        token is looked at
+ *   addressLimit       — 3 000/min per address on /api/, before any token
+ *                        is verified: a flood of bad tokens (each a 401
+ *                        that apiLimit never sees) is slowed too
  *   identify           — jwtAuth in optional mode: a valid bearer token sets
  *                        ctx.state.user, a bad one is a 401, none passes
  *                        anonymously; each route group then says who it
@@ -62,6 +65,8 @@ import { serverTiming } from './middleware/server-timing.js';
  *   Default: 1 000 requests a minute per client (rate-limits.js).
  * @property {import('@ward/rate-limit').RateLimitPolicy} [authLimit] the `/api/auth/` limit.
  *   Default: 10 a minute, 5 at once, per address (rate-limits.js).
+ * @property {import('@ward/rate-limit').RateLimitPolicy} [addressLimit] the coarse per-address `/api/` limit,
+ *   before tokens are verified. Default: 3 000 requests a minute per address (rate-limits.js).
  * @property {import('@ward/core').Middleware} [identify] who the request is from: `jwtAuth({ optional: true, … })`
  *   (app.js builds it from the example's token service). Default: none (every request anonymous).
  */
@@ -83,10 +88,10 @@ const CORS_EXPOSED_HEADERS = ['location', 'x-request-id', 'ratelimit', 'ratelimi
  * @param {ChainOptions} options
  * @returns {import('@ward/core').Middleware[]}
  */
-export function wardChain({ registry, logger, corsOrigins = DEFAULT_CORS_ORIGINS, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, onError, rateLimitStore, apiLimit, authLimit, identify }) {
+export function wardChain({ registry, logger, corsOrigins = DEFAULT_CORS_ORIGINS, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, onError, rateLimitStore, apiLimit, authLimit, addressLimit, identify }) {
   const metrics = { registry };
   const log = logger === undefined ? {} : { logger };
-  const limits = rateLimits({ registry, ...(rateLimitStore === undefined ? {} : { store: rateLimitStore }), ...(apiLimit === undefined ? {} : { apiLimit }), ...(authLimit === undefined ? {} : { authLimit }) });
+  const limits = rateLimits({ registry, ...(rateLimitStore === undefined ? {} : { store: rateLimitStore }), ...(apiLimit === undefined ? {} : { apiLimit }), ...(authLimit === undefined ? {} : { authLimit }), ...(addressLimit === undefined ? {} : { addressLimit }) });
   return [
     httpMetrics({ registry }),
     requestId({ registry }),
@@ -106,6 +111,7 @@ export function wardChain({ registry, logger, corsOrigins = DEFAULT_CORS_ORIGINS
       registry,
     }),
     limits.auth,
+    limits.address,
     ...(identify === undefined ? [] : [identify]),
     limits.api,
     // Each change is recorded with the user who made it, the ip, request

@@ -23,6 +23,7 @@ describe('wardChain()', () => {
       'cors',
       'rateLimit',
       'rateLimit',
+      'rateLimit',
       'auditLog',
       'serverTiming',
     ]);

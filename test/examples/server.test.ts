@@ -203,8 +203,8 @@ describe('examples/server/main.js', () => {
       let res = await request(`${url}/api/v1/users`, { headers: { 'x-request-id': 'redis-1' } });
       for (let i = 0; i < 50 && (await redis.exists('ward:rl:{api:user:test-admin}')) === 0; i++) res = await request(`${url}/api/v1/users`);
       expect(res.status).toBe(200);
-      expect(res.headers['ratelimit-policy']).toBe('"api";q=1000;w=60');
-      expect(res.headers['ratelimit']).toMatch(/^"api";r=\d+;t=\d+$/);
+      expect(res.headers['ratelimit-policy']).toBe('"address";q=3000;w=60, "api";q=1000;w=60');
+      expect(res.headers['ratelimit']).toMatch(/^"address";r=\d+;t=\d+, "api";r=\d+;t=\d+$/);
       expect(await redis.exists('ward:rl:{api:user:test-admin}')).toBe(1);
       expect(await redis.pttl('ward:rl:{api:user:test-admin}')).toBeGreaterThan(0);
 
@@ -235,7 +235,7 @@ describe('examples/server/main.js', () => {
     // Anonymous: identify lets it pass, the api limiter's local fallback decides, the group refuses it (401).
     const res = await request(`${url}/api/v1/users`, { headers: { 'x-request-id': 'redis-1', origin: 'http://localhost:5173', authorization: '' } });
     expect(res.status).toBe(401);
-    expect(res.headers['ratelimit']).toBe('"api";r=999;t=1');
+    expect(res.headers['ratelimit']).toBe('"address";r=2999;t=1, "api";r=999;t=1');
     expect(res.headers['x-request-id']).toBe('redis-1');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');

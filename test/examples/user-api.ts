@@ -27,6 +27,8 @@ export interface AppDeps {
   timeoutMs?: number;
   /** The general `/api/` rate limit; unset: the chain's default (1 000 a minute). */
   apiLimit?: { name: string; limit: number; windowMs: number; burst?: number };
+  /** The coarse per-address `/api/` limit, before tokens are verified; unset: the chain's default (3 000 a minute). */
+  addressLimit?: { name: string; limit: number; windowMs: number; burst?: number };
   /** The `/api/auth/` rate limit; unset: the chain's default (10 a minute, 5 at once). */
   authLimit?: { name: string; limit: number; windowMs: number; burst?: number };
   /** Accounts and tokens; {@link withAuth} makes one on `store` with {@link TEST_JWT_SECRET}. */
@@ -511,7 +513,7 @@ export function userApiScenarios(target: ExampleTarget): void {
     let reports: RecoveryReport[];
     let log: ReturnType<typeof collectingLogger>;
 
-    async function start(options: { store?: UserStore; timeoutMs?: number; apiLimit?: AppDeps['apiLimit'] } = {}): Promise<StartedApp> {
+    async function start(options: { store?: UserStore; timeoutMs?: number; apiLimit?: AppDeps['apiLimit']; addressLimit?: AppDeps['addressLimit'] } = {}): Promise<StartedApp> {
       log = collectingLogger();
       reports = [];
       app = await target.start(
@@ -523,6 +525,7 @@ export function userApiScenarios(target: ExampleTarget): void {
           corsOrigins: [ALLOWED_ORIGIN],
           ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
           ...(options.apiLimit === undefined ? {} : { apiLimit: options.apiLimit }),
+          ...(options.addressLimit === undefined ? {} : { addressLimit: options.addressLimit }),
         }),
       );
       return app;
@@ -801,19 +804,37 @@ export function userApiScenarios(target: ExampleTarget): void {
       const { url } = await start({ apiLimit: { name: 'api', limit: 2, windowMs: 60_000 } });
       const first = await request(`${url}/api/v1/users`, { headers: { origin: ALLOWED_ORIGIN } });
       expect(first.status).toBe(200);
-      expect(first.headers['ratelimit-policy']).toBe('"api";q=2;w=60');
-      expect(first.headers['ratelimit']).toBe('"api";r=1;t=30');
+      // The coarse per-address limit (before tokens are verified) first, then the user's.
+      expect(first.headers['ratelimit-policy']).toBe('"address";q=3000;w=60, "api";q=2;w=60');
+      expect(first.headers['ratelimit']).toBe('"address";r=2999;t=1, "api";r=1;t=30');
       expect((await request(`${url}/api/v1/users/nobody`)).status).toBe(404);
       const refused = await request(`${url}/api/v1/users`, { headers: { 'x-request-id': 'limited-1', origin: ALLOWED_ORIGIN } });
       const problem = expectProblem(refused, 429, 'RATE_LIMITED');
       expect(problem).toMatchObject({ request_id: 'limited-1', 'violated-policies': ['api'], limiter: 'api' });
       expect(refused.headers['retry-after']).toMatch(/^(29|30)$/);
-      expect(refused.headers['ratelimit']).toMatch(/^"api";r=0;t=(29|30)$/);
+      expect(refused.headers['ratelimit']).toMatch(/, "api";r=0;t=(29|30)$/);
       expect(refused.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
       expect(refused.headers['x-content-type-options']).toBe('nosniff');
       // The handler never ran for the refused request: the store was not read.
       expect(log.access().at(-1)).toMatchObject({ request_id: 'limited-1', status: 429 });
       for (let i = 0; i < 3; i++) expect((await request(`${url}/health`)).status).toBe(200);
+    });
+
+    it('rate limit per address: requests with bad or tampered tokens (401s the per-user limit never sees) meet the address limit, then a 429 even with a valid token', async () => {
+      const { url } = await start({ addressLimit: { name: 'address', limit: 3, windowMs: 60_000 } });
+      const tampered = (await useAdminToken()).replace(/\.[^.]+$/, '.AAAA');
+      for (const authorization of ['Bearer not.a.token', 'Bearer ' + tampered, 'Bearer x']) {
+        const res = await request(`${url}/api/v1/users`, { headers: { authorization } });
+        expectProblem(res, 401, res.json<{ code: string }>().code);
+        expect(res.headers['ratelimit-policy']).toBe('"address";q=3;w=60');
+      }
+      const limited = await request(`${url}/api/v1/users`, { headers: { authorization: 'Bearer another.bad.token', 'x-request-id': 'flood-1' } });
+      const problem = expectProblem(limited, 429, 'RATE_LIMITED');
+      expect(problem).toMatchObject({ request_id: 'flood-1', 'violated-policies': ['address'], limiter: 'address' });
+      expect(limited.headers['retry-after']).toMatch(/^(19|20)$/);
+      // The same address with a good token: the address bucket is empty for it too; /health is not limited.
+      expectProblem(await request(`${url}/api/v1/users`), 429, 'RATE_LIMITED');
+      expect((await request(`${url}/health`)).status).toBe(200);
     });
 
     it('a handler that finishes within timeoutMs is untouched', async () => {
