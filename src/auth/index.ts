@@ -14,7 +14,7 @@ export type { TokenSourceOptions } from './token-source.js';
 export type { KeyOptions, PublicKeyOption, RemoteJwksOptions, SecretKeyOption } from './keys.js';
 export { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, type AsymmetricAlgorithm, type HmacAlgorithm, type JwsAlgorithm } from './algorithms.js';
 export { bearerChallenge, type BearerError } from './challenge.js';
-export { revokes, type Revocation, type RevocationQuery, type RevocationStore, type RevokedToken } from './revocation-store.js';
+export { revokes, type Revocation, type RevocationQuery, type RevocationStore, type RevokedSession, type RevokedToken } from './revocation-store.js';
 export { MemoryRevocationStore, type MemoryRevocationStoreOptions } from './revocation-memory-store.js';
 export { RedisRevocationStore, type RedisRevocationClient, type RedisRevocationStoreOptions } from './revocation-redis-store.js';
 // ── token service, refresh stores, cookies ──

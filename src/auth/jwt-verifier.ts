@@ -144,6 +144,8 @@ export function createJwtVerifier(options: JwtVerifierOptions, where = 'createJw
     }
     // RFC 7519 §4.1.7: a jti is a string; another shape could never be revoked by it.
     if (payload.jti !== undefined && typeof payload.jti !== 'string') throw new AuthError('TOKEN_INVALID', 'The access token is not valid', { cause: new Error('jti is not a string') });
+    // Likewise `sid` (OpenID Connect): its session could never revoke it.
+    if (payload['sid'] !== undefined && typeof payload['sid'] !== 'string') throw new AuthError('TOKEN_INVALID', 'The access token is not valid', { cause: new Error('sid is not a string') });
     let verified: VerifiedToken;
     try {
       verified = {
@@ -152,6 +154,7 @@ export function createJwtVerifier(options: JwtVerifierOptions, where = 'createJw
         subject: payload.sub!,
         tokenId: typeof payload.jti === 'string' ? payload.jti : undefined,
         issuedAt: typeof payload.iat === 'number' ? payload.iat : undefined,
+        sessionId: typeof payload['sid'] === 'string' ? payload['sid'] : undefined,
         expiresAtMs: payload.exp! * 1000,
       };
     } catch (error) {

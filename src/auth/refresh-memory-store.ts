@@ -104,14 +104,15 @@ export class MemoryRefreshStore implements RefreshStore {
     return { outcome: 'rotated', family: next };
   }
 
-  revokeFamily(family: string, presentedHash?: string): void {
+  revokeFamily(family: string, presentedHash?: string): string | undefined {
     const record = this.#families.get(family);
-    if (record === undefined || record.revoked) return;
-    if (presentedHash !== undefined && presentedHash !== record.currentHash && this.#spent.get(record)?.has(presentedHash) !== true) return;
+    if (record === undefined || record.revoked) return undefined;
+    if (presentedHash !== undefined && presentedHash !== record.currentHash && this.#spent.get(record)?.has(presentedHash) !== true) return undefined;
     const spent = this.#spent.get(record);
     const revoked = { ...record, revoked: true };
     this.#replace(family, revoked);
     if (spent !== undefined) this.#spent.set(revoked, spent);
+    return record.subject;
   }
 
   revokeSubject(subject: string): void {

@@ -45,12 +45,14 @@ export const ROTATE_SHA = createHash('sha1').update(ROTATE_LUA).digest('hex');
  * REVOKE — KEYS[1] family hash; ARGV[1] the presented token's hash, or ''
  * (revoke by family id, for revokeSubject): marks an existing family
  * revoked (never creates one), and with a hash only when the family issued it.
+ * Answers the family's subject when it revoked it now, else 0.
  */
 export const REVOKE_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'cur') ~= ARGV[1] and redis.call('HEXISTS', KEYS[1], 's:' .. ARGV[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], 'rev') == '1' then return 0 end
 redis.call('HSET', KEYS[1], 'rev', '1')
-return 1
+return redis.call('HGET', KEYS[1], 'sub')
 `;
 export const REVOKE_SHA = createHash('sha1').update(REVOKE_LUA).digest('hex');
 

@@ -81,8 +81,9 @@ export class RedisRefreshStore implements RefreshStore {
     };
   }
 
-  async revokeFamily(family: string, presentedHash?: string): Promise<void> {
-    await this.#script(REVOKE_SHA, REVOKE_LUA, this.#familyKey(family), presentedHash ?? '');
+  async revokeFamily(family: string, presentedHash?: string): Promise<string | undefined> {
+    const subject = await this.#script(REVOKE_SHA, REVOKE_LUA, this.#familyKey(family), presentedHash ?? '');
+    return typeof subject === 'string' ? subject : undefined;
   }
 
   async revokeSubject(subject: string): Promise<void> {

@@ -57,8 +57,11 @@ export interface RefreshStore {
    * Revokes one family (logout). With `presentedHash`, only when that hash
    * is one the family issued (current or spent): a forged token naming a
    * family cannot log its user out. Unknown families are ignored.
+   * Answers the family's subject when this call revoked it (the token
+   * service then revokes the login's access tokens too), else `undefined`;
+   * a store that answers nothing only loses that.
    */
-  revokeFamily(family: string, presentedHash?: string): void | Promise<void>;
+  revokeFamily(family: string, presentedHash?: string): string | undefined | void | Promise<string | undefined | void>;
   /** Revokes every family of `subject` (log out everywhere, password changed). */
   revokeSubject(subject: string): void | Promise<void>;
 }

@@ -1,12 +1,13 @@
 /**
- * The in-process deny list: two bounded lru-caches (DESIGN rule 9), one of
- * revoked (`iss`, `jti`) pairs and one of per-subject watermarks, each
+ * The in-process deny list: three bounded lru-caches (DESIGN rule 9), of
+ * revoked (`iss`, `jti`) pairs, of revoked sessions (`iss`, `sub`, `sid`)
+ * and of per-subject watermarks, each
  * entry forgotten when no token it revokes can still be valid. Answers
  * synchronously, so a cached token is accepted with no promise at all.
  */
 import { describeValue } from '@ward/core';
 import { LRUCache } from 'lru-cache';
-import { type Revocation, type RevocationQuery, type RevocationStore, type RevokedToken, belowWatermark } from './revocation-store.js';
+import { type Revocation, type RevocationQuery, type RevocationStore, type RevokedSession, type RevokedToken, belowWatermark } from './revocation-store.js';
 
 /** Options of {@link MemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
@@ -14,6 +15,8 @@ export interface MemoryRevocationStoreOptions {
   maxTokens?: number;
   /** Most subjects with a watermark remembered. Default: `100_000`. */
   maxSubjects?: number;
+  /** Most revoked sessions (logouts, reused refresh tokens) remembered. Default: `100_000`. */
+  maxSessions?: number;
   /** The clock, in ms since the epoch. Default: `Date.now`. */
   now?: () => number;
 }
@@ -28,25 +31,21 @@ export class MemoryRevocationStore implements RevocationStore {
   readonly kind = 'memory';
   readonly #tokens: LRUCache<string, number>;
   readonly #subjects: LRUCache<string, Watermark>;
+  readonly #sessions: LRUCache<string, number>;
   readonly #now: () => number;
   readonly #listeners = new Set<(revocation: Revocation) => void>();
 
   constructor(options: MemoryRevocationStoreOptions = {}) {
     this.#tokens = new LRUCache({ max: bound(options.maxTokens, 'maxTokens') });
     this.#subjects = new LRUCache({ max: bound(options.maxSubjects, 'maxSubjects') });
+    this.#sessions = new LRUCache({ max: bound(options.maxSessions, 'maxSessions') });
     this.#now = options.now ?? Date.now;
   }
 
   isRevoked(query: RevocationQuery): boolean {
     const now = this.#now();
-    if (query.tokenId !== undefined) {
-      const key = `${query.issuer}\u0000${query.tokenId}`;
-      const untilMs = this.#tokens.get(key);
-      if (untilMs !== undefined) {
-        if (now < untilMs) return true;
-        this.#tokens.delete(key);
-      }
-    }
+    if (query.tokenId !== undefined && this.#tokens.size > 0 && denied(this.#tokens, `${query.issuer}\u0000${query.tokenId}`, now)) return true;
+    if (query.sessionId !== undefined && this.#sessions.size > 0 && denied(this.#sessions, `${query.issuer}\u0000${query.subject}\u0000${query.sessionId}`, now)) return true;
     if (this.#subjects.size === 0) return false;
     const key = `${query.issuer}\u0000${query.subject}`;
     const mark = this.#subjects.get(key);
@@ -62,6 +61,12 @@ export class MemoryRevocationStore implements RevocationStore {
     const untilMs = token.expiresAt * 1000;
     if (untilMs > this.#now()) this.#tokens.set(`${token.issuer}\u0000${token.tokenId}`, untilMs);
     this.#announce({ kind: 'token', issuer: token.issuer, tokenId: token.tokenId });
+  }
+
+  revokeSession(session: RevokedSession): void {
+    const untilMs = session.expiresAt * 1000;
+    if (untilMs > this.#now()) this.#sessions.set(`${session.issuer}\u0000${session.subject}\u0000${session.sessionId}`, untilMs);
+    this.#announce({ kind: 'session', issuer: session.issuer, subject: session.subject, sessionId: session.sessionId });
   }
 
   revokeSubject(issuer: string, subject: string, before: number, ttlSeconds: number): void {
@@ -80,6 +85,15 @@ export class MemoryRevocationStore implements RevocationStore {
   #announce(revocation: Revocation): void {
     for (const listener of this.#listeners) listener(revocation);
   }
+}
+
+/** True when `key` is listed until a time still to come; a passed entry is forgotten. */
+function denied(list: LRUCache<string, number>, key: string, now: number): boolean {
+  const untilMs = list.get(key);
+  if (untilMs === undefined) return false;
+  if (now < untilMs) return true;
+  list.delete(key);
+  return false;
 }
 
 function bound(value: unknown, name: string): number {

@@ -1,9 +1,10 @@
 /**
  * The deny list shared by a fleet, in Redis (or Redis Cluster) through an
  * injected ioredis client. A revoked token is one key expiring at the
- * token's own `exp` (`SET … EXAT`); a subject's watermark is one key
- * expiring when no token it revokes can still be valid. Both keys of a
- * subject share a hash tag, so one `MGET` answers a check on a cluster too.
+ * token's own `exp` (`SET … EXAT`), and so is a revoked session (`sid`); a
+ * subject's watermark is one key expiring when no token it revokes can
+ * still be valid. All keys of a subject share a hash tag, so one `MGET`
+ * answers a check on a cluster too.
  * Keys are built from SHA-256 digests, so no claim value can shape a key.
  *
  * Calls fail at once when the client is not `ready` (ioredis's offline
@@ -12,7 +13,7 @@
  */
 import { hash } from 'node:crypto';
 import { type ConnectableClient, ensureReady, storeClient } from '@ward/core';
-import { type RevocationQuery, type RevocationStore, type RevokedToken, belowWatermark } from './revocation-store.js';
+import { type RevocationQuery, type RevocationStore, type RevokedSession, type RevokedToken, belowWatermark } from './revocation-store.js';
 
 /** The part of an ioredis `Redis` or `Cluster` client the store calls. */
 export interface RedisRevocationClient extends ConnectableClient {
@@ -56,9 +57,12 @@ export class RedisRevocationStore implements RevocationStore {
   async isRevoked(query: RevocationQuery): Promise<boolean> {
     this.#ready();
     const base = this.#subjectKey(query.issuer, query.subject);
-    if (query.tokenId === undefined) return watermarked(query, await this.#client.get(`${base}:before`));
-    const [token, before] = await this.#client.mget(`${base}:jti:${digest(query.tokenId)}`, `${base}:before`);
-    if (token !== null && token !== undefined) return true;
+    const keys = [`${base}:before`];
+    if (query.tokenId !== undefined) keys.push(`${base}:jti:${digest(query.tokenId)}`);
+    if (query.sessionId !== undefined) keys.push(`${base}:sid:${digest(query.sessionId)}`);
+    if (keys.length === 1) return watermarked(query, await this.#client.get(keys[0]!));
+    const [before, ...denied] = await this.#client.mget(...keys);
+    if (denied.some((entry) => entry !== null && entry !== undefined)) return true;
     return watermarked(query, before);
   }
 
@@ -66,6 +70,12 @@ export class RedisRevocationStore implements RevocationStore {
     this.#ready();
     if (token.expiresAt * 1000 <= Date.now()) return;
     await this.#client.set(`${this.#subjectKey(token.issuer, token.subject)}:jti:${digest(token.tokenId)}`, '1', 'EXAT', Math.ceil(token.expiresAt));
+  }
+
+  async revokeSession(session: RevokedSession): Promise<void> {
+    this.#ready();
+    if (session.expiresAt * 1000 <= Date.now()) return;
+    await this.#client.set(`${this.#subjectKey(session.issuer, session.subject)}:sid:${digest(session.sessionId)}`, '1', 'EXAT', Math.ceil(session.expiresAt));
   }
 
   async revokeSubject(issuer: string, subject: string, before: number, ttlSeconds: number): Promise<void> {

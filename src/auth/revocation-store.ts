@@ -2,7 +2,9 @@
  * Where revoked access tokens are remembered until they would have expired
  * anyway: single tokens by (`iss`, `jti`) — OWASP's deny list, keyed on the
  * token's identity, not its bytes, so a re-encoded signature is still
- * revoked — and a per-subject watermark, "every token of this subject
+ * revoked —, whole sessions by (`iss`, `sid`) — every access token of one
+ * login, which is how a logout or a refresh-token reuse reaches the access
+ * tokens that login handed out — and a per-subject watermark, "every token of this subject
  * issued at or before T", which is how "log out everywhere" and "password
  * changed" reach tokens already handed out.
  */
@@ -19,6 +21,18 @@ export interface RevokedToken {
   readonly expiresAt: number;
 }
 
+/** One session (a login: a refresh-token family), every access token of which carries its `sid`. */
+export interface RevokedSession {
+  /** `iss` claim of its tokens. */
+  readonly issuer: string;
+  /** `sub` claim of its tokens. */
+  readonly subject: string;
+  /** `sid` claim of its tokens. */
+  readonly sessionId: string;
+  /** Seconds since the epoch after which none of its tokens is valid anyway: the entry is forgotten then. */
+  readonly expiresAt: number;
+}
+
 /** What a verified token is checked against. */
 export interface RevocationQuery {
   readonly issuer: string;
@@ -27,6 +41,8 @@ export interface RevocationQuery {
   readonly tokenId: string | undefined;
   /** `iat`, in seconds since the epoch; undefined when the token has none (then any watermark revokes it). */
   readonly issuedAt: number | undefined;
+  /** `sid`; undefined when the token has none (no session revocation applies). */
+  readonly sessionId?: string | undefined;
 }
 
 /** A deny list of access tokens. Memory and Redis implementations ship; any store can implement it. */
@@ -37,6 +53,13 @@ export interface RevocationStore {
   isRevoked(query: RevocationQuery): boolean | Promise<boolean>;
   /** Revokes one token until its `exp`. */
   revokeToken(token: RevokedToken): void | Promise<void>;
+  /**
+   * Optional (both shipped stores have it): revokes every token carrying
+   * this `sid` (of `issuer` and `subject`) until `expiresAt`. The token
+   * service calls it on logout and on refresh-token reuse; without it,
+   * the access tokens of such a login stay valid until their `exp`.
+   */
+  revokeSession?(session: RevokedSession): void | Promise<void>;
   /**
    * Revokes every token of `subject` (of `issuer`) issued at or before
    * `before` (seconds since the epoch: `iat` has whole seconds, so tokens
@@ -56,6 +79,7 @@ export interface RevocationStore {
 /** What {@link RevocationStore.onRevoke} announces. */
 export type Revocation =
   | { readonly kind: 'token'; readonly issuer: string; readonly tokenId: string }
+  | { readonly kind: 'session'; readonly issuer: string; readonly subject: string; readonly sessionId: string }
   | { readonly kind: 'subject'; readonly issuer: string; readonly subject: string; readonly before: number };
 
 /**
@@ -68,8 +92,9 @@ export function belowWatermark(issuedAt: number | undefined, before: number): bo
 }
 
 /** True when `revocation` revokes a token with these claims. */
-export function revokes(revocation: Revocation, token: { issuer: string; subject: string; tokenId: string | undefined; issuedAt: number | undefined }): boolean {
+export function revokes(revocation: Revocation, token: { issuer: string; subject: string; tokenId: string | undefined; issuedAt: number | undefined; sessionId?: string | undefined }): boolean {
   if (token.issuer !== revocation.issuer) return false;
   if (revocation.kind === 'token') return token.tokenId === revocation.tokenId;
+  if (revocation.kind === 'session') return token.subject === revocation.subject && token.sessionId === revocation.sessionId;
   return token.subject === revocation.subject && belowWatermark(token.issuedAt, revocation.before);
 }

@@ -7,7 +7,7 @@
  * family (RFC 9700 §4.14.2): whoever holds the newer token — the user or
  * the thief — must log in again.
  */
-import { randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { describeValue } from '@ward/core';
 import { type CryptoKey, type JWK, SignJWT, importJWK } from 'jose';
 import type { KeyObject } from 'node:crypto';
@@ -92,7 +92,7 @@ export interface TokenService {
 
 const WHERE = 'createTokenService(options)';
 const KNOWN = new Set(['issuer', 'audience', 'signingKey', 'accessTokenTtlSeconds', 'refreshIdleTtlSeconds', 'refreshAbsoluteTtlSeconds', 'store', 'revocation', 'onEvent', 'now']);
-const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'roles', 'permissions']);
+const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'roles', 'permissions']);
 
 /**
  * @example
@@ -137,10 +137,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       : importJWK({ ...(node.export({ format: 'jwk' }) as JWK), alg }, alg, { extractable: false }).then((k) => k as CryptoKey)
   ).catch(() => node);
 
-  async function accessToken(subject: string, grant: RefreshGrant, at: number): Promise<{ token: string; expiresAt: number }> {
+  async function accessToken(subject: string, grant: RefreshGrant, family: string, at: number): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(at / 1000);
     const extra = grant.claims ?? {};
-    const payload: Record<string, unknown> = { ...extra, roles: grant.roles ?? [] };
+    const payload: Record<string, unknown> = { ...extra, sid: sessionIdOf(family), roles: grant.roles ?? [] };
     if (grant.permissions !== undefined) payload['permissions'] = grant.permissions;
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
@@ -154,9 +154,20 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     return { token, expiresAt: (iat + accessTtl) * 1000 };
   }
 
-  async function pair(subject: string, grant: RefreshGrant, refreshToken: string, refreshExpiresAt: number, at: number): Promise<TokenPair> {
-    const access = await accessToken(subject, grant, at);
+  async function pair(subject: string, grant: RefreshGrant, family: string, refreshToken: string, refreshExpiresAt: number, at: number): Promise<TokenPair> {
+    const access = await accessToken(subject, grant, family, at);
     return { accessToken: access.token, tokenType: 'Bearer', expiresIn: accessTtl, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt: refreshExpiresAt };
+  }
+
+  /**
+   * Every access token of the login `family` is refused from now on, through
+   * `revocation` when it can (true); the entry lasts until the last of them
+   * expires (each was issued at or before `at`).
+   */
+  async function revokeSession(subject: string, family: string, at: number): Promise<boolean> {
+    if (revocation?.revokeSession === undefined) return false;
+    await revocation.revokeSession({ issuer, subject, sessionId: sessionIdOf(family), expiresAt: Math.floor(at / 1000) + accessTtl });
+    return true;
   }
 
   async function stored<T>(call: () => T | Promise<T>): Promise<T> {
@@ -177,7 +188,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const absoluteExpiresAt = at + absoluteTtl * 1000;
       const idleExpiresAt = Math.min(at + idleTtl * 1000, absoluteExpiresAt);
       await stored(() => store.create(family, { subject, grant, createdAt: at, absoluteExpiresAt, idleExpiresAt, currentHash: first.hash, revoked: false }));
-      return pair(subject, grant, first.token, idleExpiresAt, at);
+      return pair(subject, grant, family, first.token, idleExpiresAt, at);
     },
 
     async refresh(refreshToken) {
@@ -188,17 +199,24 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const result: RotateResult = await stored(() => store.rotate(parsed.family, parsed.hash, next.hash, at, idleTtl * 1000));
       if (result.outcome === 'reused') {
         emit({ type: 'reuse_detected', subject: result.subject, family: parsed.family });
-        throw new AuthError('REFRESH_TOKEN_REUSED', 'The refresh token was already used; every token of this login is revoked');
+        // The family is revoked already: a failure to reach the deny list
+        // must not turn this answer into a 503 (nor let a retry pass).
+        const accessRevoked = await revokeSession(result.subject, parsed.family, at).then(
+          (done) => done,
+          () => false,
+        );
+        throw new AuthError('REFRESH_TOKEN_REUSED', `The refresh token was already used; every ${accessRevoked ? '' : 'refresh '}token of this login is revoked`);
       }
       if (result.outcome !== 'rotated') throw new AuthError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid');
       const family = result.family;
-      return pair(family.subject, family.grant, next.token, family.idleExpiresAt, at);
+      return pair(family.subject, family.grant, parsed.family, next.token, family.idleExpiresAt, at);
     },
 
     async logout(refreshToken) {
       const parsed = parseRefreshToken(refreshToken);
       if (parsed === undefined) return;
-      await stored(() => store.revokeFamily(parsed.family, parsed.hash));
+      const subject = await stored(() => store.revokeFamily(parsed.family, parsed.hash));
+      if (typeof subject === 'string') await stored(() => revokeSession(subject, parsed.family, now()));
       emit({ type: 'logout', family: parsed.family });
     },
 
@@ -230,6 +248,14 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         : { ...common, publicKeys: [{ kid, key: createPublicKey(node), alg: alg as AsymmetricAlgorithm }] };
     },
   };
+}
+
+/**
+ * The `sid` claim of a login's access tokens: a digest of its family id,
+ * so an access token never shows part of a refresh token.
+ */
+function sessionIdOf(family: string): string {
+  return hash('sha256', `ward-sid\u0000${family}`, 'base64url').slice(0, 22);
 }
 
 function checkGrant(grant: RefreshGrant): void {

@@ -18,6 +18,8 @@ export interface VerifiedToken {
   readonly tokenId: string | undefined;
   /** `iat`, seconds since the epoch. */
   readonly issuedAt: number | undefined;
+  /** `sid`: the session (login) the token belongs to. */
+  readonly sessionId: string | undefined;
   /** `exp`, in ms since the epoch. */
   readonly expiresAtMs: number;
 }

@@ -120,6 +120,7 @@ for (const stack of STACKS) {
       // RFC 7797: an unencoded payload is never ours, whatever crit says (jose ignores b64 outside crit).
       ['a b64 header outside crit', async () => handMade({ alg: 'HS256', typ: 'at+jwt', kid: 'k1', b64: false }, claims())],
       ['a jti that is no string (it could never be revoked)', async () => handMade({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' }, claims({ jti: 12345 as unknown as string }))],
+      ['a sid that is no string (its session could never revoke it)', async () => handMade({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' }, claims({ sid: ['s1'] as unknown as string }))],
     ])('%s: 401 TOKEN_INVALID, error="invalid_token"', async (_name, make) => {
       await expect401(await get('/me', { authorization: `Bearer ${await make()}` }), 'TOKEN_INVALID', 'invalid_token');
     });

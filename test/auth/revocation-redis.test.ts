@@ -36,6 +36,21 @@ describe.each([
     expect(await store.isRevoked({ issuer: 'https://other/', subject: 'u1', tokenId: 'j1', issuedAt: nowS() })).toBe(false);
   });
 
+  it('revokes one session (iss, sub, sid): its tokens with or without a jti, no other session, subject or issuer; a passed one is ignored', async () => {
+    const store: RevocationStore = make();
+    await store.revokeSession!({ issuer: ISSUER, subject: 'u7', sessionId: 's1', expiresAt: nowS() + 60 });
+    await store.revokeSession!({ issuer: ISSUER, subject: 'u7', sessionId: 'gone', expiresAt: nowS() - 1 });
+    const at = (query: { subject?: string; sessionId?: string; tokenId?: string; issuer?: string }) =>
+      store.isRevoked({ issuer: query.issuer ?? ISSUER, subject: query.subject ?? 'u7', tokenId: query.tokenId, issuedAt: nowS(), sessionId: query.sessionId });
+    expect(await at({ sessionId: 's1', tokenId: 'any' })).toBe(true);
+    expect(await at({ sessionId: 's1' })).toBe(true);
+    expect(await at({ sessionId: 's2', tokenId: 'any' })).toBe(false);
+    expect(await at({ sessionId: 's1', subject: 'u8' })).toBe(false);
+    expect(await at({ sessionId: 's1', issuer: 'https://other/' })).toBe(false);
+    expect(await at({ tokenId: 'any' })).toBe(false);
+    expect(await at({ sessionId: 'gone' })).toBe(false);
+  });
+
   it('a watermark revokes tokens issued at or before it, rises and never falls', async () => {
     const store: RevocationStore = make();
     const t = nowS();

@@ -12,6 +12,7 @@ import {
   MemoryRefreshStore,
   MemoryRevocationStore,
   RedisRefreshStore,
+  RedisRevocationStore,
   type RefreshStore,
   type TokenServiceEvent,
   type TokenServiceOptions,
@@ -205,6 +206,65 @@ describe.each(STORES)('token service on the %s store', (_kind, makeStore) => {
     expect(await codeOf(Promise.resolve(verifier.verify(two.accessToken)))).toBe('OK');
   });
 
+  describe.each([
+    ['memory', () => new MemoryRevocationStore()],
+    ['redis', () => new RedisRevocationStore({ client: clients[0]!, prefix: `${unique('rev')}:` })],
+  ] as const)('sessions on the %s revocation store', (_revocationKind, makeRevocation) => {
+    function withRevocation() {
+      const revocation = makeRevocation();
+      const { tokens, events } = service({ revocation });
+      const verifier = createJwtVerifier({ ...tokens.verification(), revocation, revocationFailureMode: 'closed' });
+      const check = (token: string) => codeOf(Promise.resolve(verifier.verify(token)));
+      return { tokens, events, verifier, check, revocation };
+    }
+
+    it('every access token carries the login\'s sid: a 22-character digest, the same across rotations, never part of the refresh token', async () => {
+      const { tokens, verifier } = withRevocation();
+      const first = await tokens.issue('user-1');
+      const second = await tokens.refresh(first.refreshToken);
+      const other = await tokens.issue('user-1');
+      const sid = async (token: string) => (await verifier.verify(token)).user.claims['sid'];
+      expect(await sid(first.accessToken)).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(await sid(second.accessToken)).toBe(await sid(first.accessToken));
+      expect(await sid(other.accessToken)).not.toBe(await sid(first.accessToken));
+      for (const part of first.refreshToken.split('.')) expect(await sid(first.accessToken)).not.toBe(part);
+    });
+
+    it('reuse revokes the login\'s access tokens too — the victim\'s and the thief\'s — and no other login\'s', async () => {
+      const { tokens, check } = withRevocation();
+      const first = await tokens.issue('victim');
+      const thief = await tokens.refresh(first.refreshToken);
+      const elsewhere = await tokens.issue('victim');
+      expect(await check(thief.accessToken)).toBe('OK');
+      await expect(tokens.refresh(first.refreshToken)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_REUSED', message: 'The refresh token was already used; every token of this login is revoked' });
+      expect(await check(first.accessToken)).toBe('TOKEN_REVOKED');
+      expect(await check(thief.accessToken)).toBe('TOKEN_REVOKED');
+      expect(await check(elsewhere.accessToken)).toBe('OK');
+    });
+
+    it('logout revokes the login\'s access tokens; a forged refresh token naming the family revokes nothing', async () => {
+      const { tokens, check } = withRevocation();
+      const pair = await tokens.issue('user-1');
+      const other = await tokens.issue('user-1');
+      await tokens.logout(`${pair.refreshToken.slice(0, 22)}.${'B'.repeat(43)}`);
+      expect(await check(pair.accessToken)).toBe('OK');
+      await tokens.logout(pair.refreshToken);
+      expect(await check(pair.accessToken)).toBe('TOKEN_REVOKED');
+      expect(await check(other.accessToken)).toBe('OK');
+    });
+  });
+
+  it('reuse with a revocation store that fails: still REFRESH_TOKEN_REUSED (never a 503), saying only the refresh tokens are revoked', async () => {
+    const broken = new MemoryRevocationStore();
+    broken.revokeSession = () => {
+      throw new Error('deny list down');
+    };
+    const { tokens } = service({ revocation: broken });
+    const first = await tokens.issue('user-1');
+    await tokens.refresh(first.refreshToken);
+    await expect(tokens.refresh(first.refreshToken)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_REUSED', message: 'The refresh token was already used; every refresh token of this login is revoked' });
+  });
+
   it('20 simultaneous refreshes of one token (several app servers): exactly one wins, the rest are reuse', async () => {
     const clock = { now: NOW_MS };
     const first = makeStore(0);
@@ -239,6 +299,7 @@ describe('configuration', () => {
 
   it('refuses extra claims that would override registered ones', async () => {
     await expect(createTokenService(base).issue('u', { claims: { sub: 'admin' } })).rejects.toThrow(/claims.sub is set by the service/);
+    await expect(createTokenService(base).issue('u', { claims: { sid: 'someone-else' } })).rejects.toThrow(/claims.sid is set by the service/);
   });
 
   it('the memory store is bounded: past maxFamilies the oldest login is forgotten', async () => {

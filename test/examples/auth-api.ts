@@ -119,12 +119,29 @@ export function authApiScenarios(target: ExampleTarget): void {
       expect(rotated.headers['cache-control']).toBe('no-store');
       const second = refreshCookie(rotated);
       expect(second).not.toBe(first);
+      const rotatedAccess = rotated.json<{ access_token: string }>().access_token;
+      expect((await get('/api/v1/users', rotatedAccess)).status).toBe(200);
       const reuse = await post('/api/auth/refresh', undefined, { cookie: `__Secure-refresh_token=${first}` });
       expect(reuse.status).toBe(401);
       expect(reuse.json()).toMatchObject({ code: 'REFRESH_TOKEN_REUSED', error: 'invalid_grant' });
       expect(String(reuse.headers['set-cookie'])).toBe('__Secure-refresh_token=; Max-Age=0; Path=/api/auth; HttpOnly; Secure; SameSite=Strict');
       expect((await post('/api/auth/refresh', undefined, { cookie: `__Secure-refresh_token=${second}` })).json()).toMatchObject({ code: 'REFRESH_TOKEN_INVALID' });
       expect((await post('/api/auth/refresh')).json()).toMatchObject({ status: 401, code: 'REFRESH_TOKEN_INVALID' });
+      // The access token that rotation handed out (maybe to a thief) is revoked with the login (its sid).
+      expect((await get('/api/v1/users', rotatedAccess)).json()).toMatchObject({ status: 401, code: 'TOKEN_REVOKED' });
+    });
+
+    it('logout with the cookie alone revokes every access token of that login (sid), not those of another login', async () => {
+      await register();
+      const loggedIn = await login();
+      const cookie = `__Secure-refresh_token=${refreshCookie(loggedIn)}`;
+      const access = loggedIn.json<{ access_token: string }>().access_token;
+      const rotated = await post('/api/auth/refresh', undefined, { cookie });
+      const rotatedAccess = rotated.json<{ access_token: string }>().access_token;
+      const other = (await login()).json<{ access_token: string }>().access_token;
+      expect((await post('/api/auth/logout', undefined, { cookie: `__Secure-refresh_token=${refreshCookie(rotated)}` })).status).toBe(204);
+      for (const token of [access, rotatedAccess]) expect((await get('/api/v1/users', token)).json()).toMatchObject({ status: 401, code: 'TOKEN_REVOKED' });
+      expect((await get('/api/v1/users', other)).status).toBe(200);
     });
 
     it('two simultaneous refreshes with one cookie: exactly one 200', async () => {
