@@ -164,19 +164,24 @@ export function conventionalStatus(error: unknown): number | undefined {
   try {
     if (!(error instanceof Error)) return undefined;
     const fields = error as Error & { status?: unknown; statusCode?: unknown };
-    const status = fields.status ?? fields.statusCode;
-    return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : undefined;
+    // finalhandler's rule: `status` when it is an error status, else `statusCode` when that is one.
+    return errorStatus(fields.status) ?? errorStatus(fields.statusCode);
   } catch {
     return undefined;
   }
+}
+
+/** `value` when it is an integer error status (400–599). */
+function errorStatus(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599 ? value : undefined;
 }
 
 /**
  * The status the client gets for `error` when it leaves the chain unhandled,
  * on `adapter`: an `HttpError`'s own; where ward answers (engine, node),
  * {@link conventionalStatus}; where the framework does (Express's
- * finalhandler, Fastify), any object's 4xx/5xx `status`, else `statusCode`,
- * as they read it; anything else 500. Never throws. Logs and metrics use it
+ * finalhandler, Fastify), any object's 4xx/5xx `status`, else `statusCode`
+ * (Fastify: `statusCode`, else `status`), as they read it; anything else 500. Never throws. Logs and metrics use it
  * so they count what the client saw.
  */
 export function answeredStatus(error: unknown, adapter: string): number {
@@ -185,8 +190,10 @@ export function answeredStatus(error: unknown, adapter: string): number {
     if (isHttpError(error)) return error.status;
     if (adapter === 'engine' || adapter === 'node') return conventionalStatus(error) ?? 500;
     const e = error as { status?: unknown; statusCode?: unknown };
-    const status = typeof e.status === 'number' ? e.status : e.statusCode;
-    return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
+    // Fastify's setErrorStatusCode: `statusCode`, else `status`, each only as an error status.
+    if (adapter === 'fastify') return errorStatus(e.statusCode) ?? errorStatus(e.status) ?? 500;
+    // Express's finalhandler: `status`, else `statusCode`, each only as an error status.
+    return errorStatus(e.status) ?? errorStatus(e.statusCode) ?? 500;
   } catch {
     // A hostile getter: the error is still a 500.
     return 500;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientClosedError, conventionalStatus, HttpError, inspectableError, isHttpError, isServerFault, isWardError, statusTitle, toHttpError, WardError } from '@ward/core';
+import { ClientClosedError, answeredStatus, conventionalStatus, HttpError, inspectableError, isHttpError, isServerFault, isWardError, statusTitle, toHttpError, WardError } from '@ward/core';
 
 describe('HttpError: status', () => {
   it.each([399, 600, 200, 0, -404, 404.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses %s with a RangeError showing the value', (status) => {
@@ -248,6 +248,14 @@ describe('the http-errors status convention', () => {
     expect(conventionalStatus({ status: 403 })).toBeUndefined();
     expect(conventionalStatus(Object.assign(new Error('x'), { status: 302 }))).toBeUndefined();
     expect(conventionalStatus(Object.assign(new Error('x'), { status: '400' }))).toBeUndefined();
+    // finalhandler: `status` when it is an error status, else `statusCode` (never "status wins whatever it is").
+    expect(conventionalStatus(Object.assign(new Error('x'), { status: 302, statusCode: 404 }))).toBe(404);
+    expect(conventionalStatus(Object.assign(new Error('x'), { status: 409, statusCode: 404 }))).toBe(409);
+    expect(answeredStatus(Object.assign(new Error('x'), { status: 302, statusCode: 404 }), 'express')).toBe(404);
+    expect(answeredStatus({ status: 'bad', statusCode: 403 }, 'express')).toBe(403);
+    // Fastify's setErrorStatusCode reads `statusCode` first.
+    expect(answeredStatus(Object.assign(new Error('x'), { status: 409, statusCode: 404 }), 'fastify')).toBe(404);
+    expect(answeredStatus(Object.assign(new Error('x'), { status: 409, statusCode: 302 }), 'fastify')).toBe(409);
     const converted = toHttpError(tooLarge);
     expect([converted.status, converted.code, converted.cause]).toEqual([413, 'PAYLOAD_TOO_LARGE', tooLarge]);
     expect(isServerFault(tooLarge)).toBe(false);
