@@ -28,13 +28,17 @@ const CLIENT_CLOSED = 'CLIENT_CLOSED';
 /**
  * True when the failure is the client going away: a `CLIENT_CLOSED` error
  * (also as the `cause` of an `AbortError` raised through `ctx.signal`), or a
- * disconnect code while the request's connection is in fact gone.
+ * disconnect code, while this request's connection is in fact gone (or its
+ * own signal says its client left).
  */
 export function isClientGone(thrown: unknown, ctx: Context): boolean {
   const code = readProperty(thrown, 'code');
-  if (code === CLIENT_CLOSED) return true;
   // `await setTimeout(ms, v, { signal: ctx.signal })` and `events.once(…, { signal })` reject with an AbortError whose cause is the signal's reason.
-  if (readProperty(readProperty(thrown, 'cause'), 'code') === CLIENT_CLOSED) return true;
+  if (code === CLIENT_CLOSED || readProperty(readProperty(thrown, 'cause'), 'code') === CLIENT_CLOSED) {
+    // Only this request's client: another request's CLIENT_CLOSED (a shared
+    // upstream call tied to its signal) reaching a client still here is a fault.
+    return connectionGone(ctx) || readProperty(ctx.signal.reason, 'code') === CLIENT_CLOSED;
+  }
   return typeof code === 'string' && DISCONNECT_CODES.has(code) && connectionGone(ctx);
 }
 

@@ -6,7 +6,7 @@
  * a reporter that throws or hangs changes nothing.
  */
 import { expect } from 'vitest';
-import { type Context, HttpError, type Middleware } from '@ward/core';
+import { ClientClosedError, type Context, HttpError, type Middleware } from '@ward/core';
 import { abortAfter, keepAliveAgent } from '@ward/core/testing';
 import { type RecoveryOptions, type RecoveryReport, ThrownValueError, recovery } from '@ward/recovery';
 import { Registry } from 'prom-client';
@@ -250,6 +250,20 @@ export const RECOVERY: readonly Scenario[] = [
     counts: {},
   },
   {
+    name: 'recovery: an Error whose status is no error status (302) but whose statusCode is (404) is a 404, as finalhandler answers it; not reported',
+    chain: (probe) => [
+      recover(probe),
+      function fail() {
+        throw Object.assign(new Error('gone'), { status: 302, statusCode: 404 });
+      },
+    ],
+    exchanges: [{ path: '/json', expect: { status: 404, problem: expect.objectContaining({ status: 404 }) } }],
+    counts: {},
+    verify({ probe }) {
+      expect(reportsOf(probe)).toEqual([]);
+    },
+  },
+  {
     name: 'recovery: the 500 drops the headers that described the failed body (Content-Encoding, Content-Range, ETag…); other middleware’s stay',
     chain: (probe) => [
       recover(probe),
@@ -398,6 +412,26 @@ export const RECOVERY: readonly Scenario[] = [
       expect(probe.unhandled).toEqual([]);
     },
     counts: { hang: 1 },
+  },
+  {
+    name: "recovery: another request's CLIENT_CLOSED (a shared upstream call tied to its signal) reaching a client still connected is a reported 500, never a 499",
+    chain: (probe) => [
+      recover(probe),
+      function sharedCall(ctx) {
+        const gone = new ClientClosedError();
+        if (ctx.req.path === '/text') throw Object.assign(new Error('This operation was aborted'), { name: 'AbortError', cause: gone });
+        throw gone;
+      },
+    ],
+    exchanges: [
+      { path: '/json', expect: { status: 500, text: INTERNAL_ERROR_PROBLEM } },
+      { path: '/text', expect: { status: 500, text: INTERNAL_ERROR_PROBLEM } },
+    ],
+    counts: {},
+    async verify({ probe }) {
+      expect(reportsOf(probe).map((r) => r.status)).toEqual([500, 500]);
+      expect(await countsOf(probe)).toEqual({ kinds: { error: 2 }, reporterFailures: 0 });
+    },
   },
   {
     name: 'recovery: ECONNRESET after the client left is a client_closed; the same ECONNRESET from an outbound call is a reported 500',
