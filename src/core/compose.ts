@@ -1,7 +1,8 @@
 /**
  * Onion composition (koa-compose semantics): `m1 before → m2 before → … →
  * m2 after → m1 after`. A second `next()` from the same middleware rejects,
- * in production too. Not calling `next()` ends the chain.
+ * in production too. Not calling `next()` ends the chain. A `next()` called
+ * once `ctx.signal` has aborted resolves at once without running the rest.
  */
 import { assertMiddleware } from './metadata.js';
 import type { Context, Middleware, Next } from './types.js';
@@ -43,6 +44,10 @@ export function compose<C extends Context = Context>(middleware: readonly Middle
         return Promise.reject(new NextCalledTwiceError(stack[i - 1]?.name ?? ''));
       }
       index = i;
+      // A next() after the request's signal aborted (the deadline's answer is
+      // out, or the client left) — say, once a slow origin check resolves —
+      // runs nothing: the downstream's side effects would be for nobody.
+      if (i > 0 && (ctx.signal as AbortSignal | undefined)?.aborted === true) return Promise.resolve();
       if (i === length) return last();
       const fn = stack[i]!;
       try {
