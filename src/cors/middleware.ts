@@ -251,11 +251,21 @@ export function cors(options: CorsOptions): Middleware {
 }
 markFactory(cors);
 
-/** After the downstream, unless the response already went out: `field` added to `Vary` again. */
+/**
+ * After the downstream, unless the response already went out: `field` added
+ * to `Vary` again — also when it failed, so the error answer made outside
+ * (recovery's, the framework's) still says it depends on Origin.
+ */
 function varyAfter(downstream: Promise<void>, res: WardResponse, field: VaryField): Promise<void> {
-  return Promise.resolve(downstream).then(() => {
-    if (!res.committed) addVary(res, field);
-  });
+  return Promise.resolve(downstream).then(
+    () => {
+      if (!res.committed) addVary(res, field);
+    },
+    (error: unknown) => {
+      if (!res.committed) addVary(res, field);
+      throw error;
+    },
+  );
 }
 
 /** True when `origin` is the request's own (scheme from `ctx.req.secure`, host from `Host`). */

@@ -6,6 +6,7 @@
 import { connect } from 'node:net';
 import { type Context, type Middleware } from '@ward/core';
 import { cors, type CorsOptions } from '@ward/cors';
+import { timeout } from '@ward/timeout';
 import { Registry } from 'prom-client';
 import { expect } from 'vitest';
 import type { Scenario } from '../harness.js';
@@ -310,6 +311,37 @@ export const CORS: readonly Scenario[] = [
       { path: '/json', expect: { status: 200, headers: { vary: 'Accept-Encoding, Origin' } } },
     ],
     counts: { json: 2 },
+  },
+  {
+    name: 'cors: a handler that replaces Vary and then fails: the error answer made outside cors still has Vary: Origin (allowed origin, and none)',
+    chain: (probe) => [
+      catchToProblem(probe),
+      corsOn(probe, { origin: [ALLOWED] }),
+      function clobberThenThrow(ctx) {
+        ctx.res.setHeader('vary', 'Accept');
+        throw new Error('handler failed');
+      },
+    ],
+    exchanges: [
+      { path: '/json', request: { headers: { origin: ALLOWED } }, expect: { status: 500, headers: { vary: 'Accept, Origin', 'access-control-allow-origin': ALLOWED } } },
+      { path: '/json', expect: { status: 500, headers: { vary: 'Accept, Origin', 'access-control-allow-origin': null } } },
+    ],
+    counts: {},
+  },
+  {
+    name: "cors: an origin function that resolves after the deadline's 503 is out: the downstream never runs (no side effects for nobody)",
+    chain: (probe) => [
+      timeout({ timeoutMs: 20, registry: new Registry() }),
+      corsOn(probe, {
+        origin: (_origin, ctx) =>
+          new Promise<boolean>((resolve) => {
+            // Slower than the deadline: it answers once ctx.signal has aborted.
+            ctx.signal.addEventListener('abort', () => resolve(true), { once: true });
+          }),
+      }),
+    ],
+    exchanges: [{ path: '/json', request: { headers: { origin: ALLOWED } }, expect: { status: 503, problem: expect.objectContaining({ code: 'TIMEOUT' }) } }],
+    counts: { json: 0 },
   },
   {
     name: 'cors: the CORS headers of an allowed origin stay on an error answered downstream and on a streamed answer',
