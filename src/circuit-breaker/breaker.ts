@@ -20,7 +20,7 @@
 import { type CallOutcome, type CircuitBreakerOptions, type ResolvedBreakerOptions, resolveBreakerOptions } from './options.js';
 import { BrokenCircuitError } from './errors.js';
 import { type BreakerMetrics, NO_METRICS, breakerMetrics } from './metrics.js';
-import type { SharedBreakerLink, TrialClaim } from './shared-state.js';
+import type { SharedBreakerLink, SharedVerdict, TrialClaim } from './shared-state.js';
 import { CountWindow, FAILED, SLOW, type SlidingWindow, TimeWindow } from './sliding-window.js';
 import type { BreakerSnapshot, CircuitState, TransitionReason } from './state.js';
 
@@ -461,8 +461,16 @@ export class CircuitBreaker {
   }
 
   /** What the fleet decided, applied here (shared state). */
-  #applyShared(state: 'open' | 'closed', remainingMs: number): void {
+  #applyShared(state: SharedVerdict, remainingMs: number): void {
     if (this.#isolated) return;
+    if (state === 'none') {
+      // No verdict (lost in a restart, evicted): not "closed". An open period still running here is written again, so the others learn of it.
+      if (this.#state === OPEN) {
+        const leftMs = Math.ceil(this.#openUntil - this.#now());
+        if (leftMs > 0) this.#shared?.opened(leftMs);
+      }
+      return;
+    }
     if (state === 'open') {
       if (this.#state === CLOSED) {
         this.#trips += 1;

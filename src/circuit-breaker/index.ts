@@ -27,4 +27,4 @@ export { parseRetryAfter } from './retry-after.js';
 export { circuitBreaker, type CircuitBreakerMiddlewareOptions } from './middleware.js';
 export { resilientFetch, type ResilientFetch, type ResilientFetchOptions, type ResilientRequestInit } from './resilient-fetch.js';
 export { RedisCircuitState, type RedisCircuitStateOptions, type SharedStateEvent } from './redis-state.js';
-export type { SharedBreakerHandle, SharedBreakerLink, SharedCircuitState, TrialClaim } from './shared-state.js';
+export type { SharedBreakerHandle, SharedBreakerLink, SharedCircuitState, SharedVerdict, TrialClaim } from './shared-state.js';

@@ -9,7 +9,10 @@
  * verdicts every `syncMs` and follows them; when the period ends, the
  * instances race for the lease and only its holder runs trial calls, then
  * writes "closed" (the others close at their next read) or a longer open
- * period. Nothing of this is on a call's path.
+ * period. A missing hash (Redis restarted empty, the key evicted or
+ * deleted) is no verdict, not "closed": it closes nothing, and an instance
+ * still inside an open period writes that period again. Nothing of this is
+ * on a call's path.
  *
  * Trade-offs, documented in the README: others follow within `syncMs`
  * (bounded staleness, not instant); each instance still judges only its
@@ -40,28 +43,44 @@ redis.call('PEXPIRE', KEYS[1], untilAt - now + 86400000)
 redis.call('DEL', KEYS[2])
 return untilAt - now`;
 
-/** KEYS[1] the verdict; returns { state, ms left of the open period }. */
+/**
+ * KEYS[1] the verdict; returns { state, ms left of the open period }, state
+ * 'open', 'closed' or 'none': no verdict at all (never written, expired,
+ * evicted, deleted, or lost in a restart), which closes nothing.
+ */
 const READ = `${NOW}
 local v = redis.call('HMGET', KEYS[1], 'state', 'until')
-if not v[1] then return { 'closed', 0 } end
+if not v[1] then return { 'none', 0 } end
 local left = tonumber(v[2] or '0') - now
 if left < 0 then left = 0 end
 return { v[1], left }`;
 
-/** KEYS[1] the verdict, KEYS[2] the lease: the trials passed, the circuit is closed for all. */
-const CLOSE = `redis.call('DEL', KEYS[1], KEYS[2]) return 1`;
+/**
+ * KEYS[1] the verdict, KEYS[2] the lease: the trials passed, the circuit is
+ * closed for all. Written as a verdict of its own, not by deleting the
+ * hash: a missing hash means "no verdict" (lost, evicted), never "closed".
+ * Kept a day, like an ended open period, so every instance reads it.
+ */
+const CLOSE = `redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 'state', 'closed')
+redis.call('PEXPIRE', KEYS[1], 86400000)
+return 1`;
 
 /**
  * KEYS[1] the verdict, KEYS[2] the lease; ARGV[1] the owner, ARGV[2] the
  * lease's ms. The trials go to whoever comes first once the fleet's period
- * has ended: 'mine', 'taken', 'closed' (no verdict: nothing to try), or the
- * ms left of a period that ends later than the caller knew.
+ * has ended: 'mine', 'taken', 'closed' (another instance's trials passed:
+ * nothing to try), or the ms left of a period that ends later than the
+ * caller knew. With no verdict at all (lost, evicted) the caller's own
+ * period is all there is: the race for the lease is run on it.
  */
 const CLAIM = `${NOW}
 local v = redis.call('HMGET', KEYS[1], 'state', 'until')
-if not v[1] then return 'closed' end
-local left = tonumber(v[2] or '0') - now
-if left > 0 then return left end
+if v[1] == 'closed' then return 'closed' end
+if v[1] then
+  local left = tonumber(v[2] or '0') - now
+  if left > 0 then return left end
+end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'mine' end
 return 'taken'`;
 
@@ -187,7 +206,8 @@ export class RedisCircuitState implements SharedCircuitState {
         // The breaker moved while the read was in flight (it tripped; its trials passed): the answer predates it.
         if (version !== handle.version?.()) return;
         const [state, left] = answer as [unknown, unknown];
-        if ((state === 'open' || state === 'closed') && typeof left === 'number') handle.applyShared(state, left);
+        // 'none' (no verdict: lost in a restart, evicted, deleted) closes nothing: the breaker re-publishes an open period it holds.
+        if ((state === 'open' || state === 'closed' || state === 'none') && typeof left === 'number') handle.applyShared(state, left);
       }),
     );
   }

@@ -8,11 +8,20 @@
  * transitions, and the link calls back with the fleet's decisions.
  */
 
+/** A verdict read from the shared store; `'none'`: there is none (never written, expired, evicted, lost). */
+export type SharedVerdict = 'open' | 'closed' | 'none';
+
 /** What a breaker exposes to the shared state it is attached to. */
 export interface SharedBreakerHandle {
   readonly name: string;
-  /** The fleet says: open for `remainingMs` more (another instance tripped it), or closed (its trials passed). */
-  applyShared(state: 'open' | 'closed', remainingMs: number): void;
+  /**
+   * The fleet says: open for `remainingMs` more (another instance tripped
+   * it), closed (its trials passed), or none: the store holds no verdict
+   * (lost in a restart, evicted, deleted). No verdict closes nothing: the
+   * breaker keeps its own state, and an open period it still holds is
+   * written again through {@link SharedBreakerLink.opened}.
+   */
+  applyShared(state: SharedVerdict, remainingMs: number): void;
   /**
    * Optional: a number that changes on every local transition. A verdict
    * read while the breaker moved on its own (it tripped, its trials passed)
@@ -26,15 +35,17 @@ export type TrialClaim = 'mine' | 'taken' | 'closed' | number;
 
 /** What a shared state gives each breaker attached to it. */
 export interface SharedBreakerLink {
-  /** This instance opened the circuit for `durationMs`. */
+  /** This instance opened the circuit for `durationMs` (or, the store having lost the verdict, still has `durationMs` of it left). */
   opened(durationMs: number): void;
   /** This instance's trial calls passed: the circuit is closed for everyone. */
   closed(): void;
   /**
    * The open period ended here. Resolves `'mine'` when this instance may run
    * the trial calls (it holds the lease for `leaseMs`), `'taken'` when
-   * another does, `'closed'` when the fleet's circuit is closed already, or
-   * the ms left when the fleet's period ends later than this instance knew.
+   * another does, `'closed'` when the fleet's circuit is closed already
+   * (another instance's trials passed; never for a verdict that is merely
+   * missing), or the ms left when the fleet's period ends later than this
+   * instance knew.
    * Resolves `'mine'` when the shared store cannot be reached (the breaker
    * then acts alone, as it would without sharing).
    */

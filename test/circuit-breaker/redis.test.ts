@@ -42,10 +42,10 @@ function instance(client: Redis, breakerName: string, events: SharedStateEvent[]
 type Instance = ReturnType<typeof instance>;
 
 /** Two instances of one breaker name; A trips it with two failures, and B has followed. */
-async function trippedFleet(label: string): Promise<{ breakerName: string; a: Instance; b: Instance }> {
+async function trippedFleet(label: string, openDurationMs = 200, clients: [Redis, Redis] = [redisA, redisB]): Promise<{ breakerName: string; a: Instance; b: Instance }> {
   const breakerName = name(label);
-  const a = instance(redisA, breakerName);
-  const b = instance(redisB, breakerName);
+  const a = instance(clients[0], breakerName, [], openDurationMs);
+  const b = instance(clients[1], breakerName, [], openDurationMs);
   await a.breaker.execute(boom).catch(() => undefined);
   await a.breaker.execute(boom).catch(() => undefined);
   expect(a.breaker.state).toBe('open');
@@ -57,6 +57,11 @@ async function trippedFleet(label: string): Promise<{ breakerName: string; a: In
 async function trialRace(a: Instance, b: Instance): Promise<[winner: Instance, loser: Instance]> {
   await Promise.race([reaches(a.breaker, 'half-open'), reaches(b.breaker, 'half-open')]);
   return a.breaker.state === 'half-open' ? [a, b] : [b, a];
+}
+
+/** Resolves once `client` is connected (again). */
+function ready(client: Redis): Promise<void> {
+  return new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
 }
 
 /** Syncs `shared` until `breaker` reaches `state` (the other instance's write may still be in flight). */
@@ -85,7 +90,9 @@ describe('RedisCircuitState', () => {
     expect(winner.breaker.state).toBe('closed');
     await syncUntil(loser.shared, loser.breaker, 'closed');
     await expect(loser.breaker.execute(ok)).resolves.toBe('ok');
-    expect(await redisA.exists(`ward:cb:{${breakerName}}`)).toBe(0);
+    // "closed" is a verdict of its own, not a missing key (which is no verdict at all), and the lease is gone.
+    expect(await redisA.hgetall(`ward:cb:{${breakerName}}`)).toEqual({ state: 'closed' });
+    expect(await redisA.exists(`ward:cb:{${breakerName}}:trials`)).toBe(0);
   });
 
   it('a failed trial opens the circuit again for everyone, for a new period', async () => {
@@ -146,6 +153,66 @@ describe('RedisCircuitState', () => {
     await b.shared.sync();
     expect(b.breaker.state).toBe('open');
     expect(b.breaker.snapshot().retryAfterMs).toBeGreaterThan(50_000);
+  });
+
+  it('the verdict key deleted (evicted) mid-period: no instance closes, the period is written again, a newcomer follows it', async () => {
+    const { breakerName, a, b } = await trippedFleet('evicted', 60_000);
+    const key = `ward:cb:{${breakerName}}`;
+    await redisA.del(key);
+    await a.shared.sync();
+    await b.shared.sync();
+    expect([a.breaker.state, b.breaker.state]).toEqual(['open', 'open']);
+    // The re-publish is written after the read that found nothing: wait for it through the key itself.
+    for (let i = 0; i < 100 && (await redisA.hget(key, 'state')) !== 'open'; i++) await a.shared.sync();
+    expect(await redisA.hget(key, 'state')).toBe('open');
+    expect(await redisA.pttl(key)).toBeGreaterThan(86_400_000 + 50_000);
+    const newcomer = instance(redisB, breakerName, [], 60_000);
+    await newcomer.shared.sync();
+    expect(newcomer.breaker.state).toBe('open');
+    expect(newcomer.breaker.snapshot().retryAfterMs).toBeGreaterThan(50_000);
+    await expect(a.breaker.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+  });
+
+  it('Redis restarted empty mid-period: no instance closes, the period is written again, a newcomer follows it', async () => {
+    const { server, client } = await privateRedis(cleanup);
+    const other = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+    other.on('error', () => undefined);
+    cleanup.push(() => other.disconnect());
+    await ready(other);
+    const { breakerName, a, b } = await trippedFleet('restarted', 60_000, [client, other]);
+    const key = `ward:cb:{${breakerName}}`;
+    await server.stop();
+    await server.start(); // same port, no data
+    await ready(client);
+    await ready(other);
+    expect(await client.exists(key)).toBe(0);
+    const moves: string[] = [];
+    a.breaker.on('stateChange', (e) => moves.push(`a:${e.to}`));
+    b.breaker.on('stateChange', (e) => moves.push(`b:${e.to}`));
+    await b.shared.sync();
+    await a.shared.sync();
+    expect(moves).toEqual([]);
+    for (let i = 0; i < 100 && (await client.hget(key, 'state')) !== 'open'; i++) await a.shared.sync();
+    expect(await client.hget(key, 'state')).toBe('open');
+    const newcomer = instance(other, breakerName, [], 60_000);
+    await newcomer.shared.sync();
+    expect(newcomer.breaker.state).toBe('open');
+    expect(newcomer.breaker.snapshot().retryAfterMs).toBeGreaterThan(50_000);
+    await b.shared.sync();
+    await a.shared.sync();
+    expect(moves).toEqual([]);
+  });
+
+  it('a period that ends with its verdict gone runs trials (one instance) instead of closing; their pass closes both', async () => {
+    const { a, b, breakerName } = await trippedFleet('gone-at-end', 1_000);
+    await redisA.del(`ward:cb:{${breakerName}}`);
+    // No sync runs (syncMs is a minute): the period's end meets the missing verdict.
+    const first = await Promise.race([a, b].map((x) => new Promise<string>((resolve) => x.breaker.on('stateChange', (e) => resolve(e.to)))));
+    expect(first).toBe('half-open');
+    const [winner, loser] = a.breaker.state === 'half-open' ? [a, b] : [b, a];
+    expect(loser.breaker.state).toBe('open');
+    await expect(winner.breaker.execute(ok)).resolves.toBe('ok');
+    await syncUntil(loser.shared, loser.breaker, 'closed');
   });
 
   it('refuses a client that is not ioredis and bad intervals when built', () => {
