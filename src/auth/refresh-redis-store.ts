@@ -64,14 +64,23 @@ export class RedisRefreshStore implements RefreshStore {
     const reply = (await this.#script(ROTATE_SHA, ROTATE_LUA, this.#familyKey(family), presentedHash, nextHash, Math.floor(now), Math.floor(idleTtlMs), MAX_ROTATIONS)) as unknown[];
     if (!Array.isArray(reply)) throw new Error('RedisRefreshStore: unexpected reply to ROTATE');
     const outcome = Number(reply[0]);
-    if (outcome === 2) return { outcome: 'reused', subject: String(reply[1]) };
+    // A hash missing `sub` answers {2} (Lua stops an array at nil): still a reuse, of nobody known.
+    if (outcome === 2) return { outcome: 'reused', subject: typeof reply[1] === 'string' ? reply[1] : '' };
     if (outcome !== 1) return INVALID;
-    const [, subject, grant, createdAt, absoluteExpiresAt, idleExpiresAt] = reply as [unknown, string, string, string, string, string];
+    const [, subject, grantText, createdAt, absoluteExpiresAt, idleExpiresAt] = reply as [unknown, unknown, unknown, string, string, string];
+    let grant: unknown;
+    try {
+      grant = typeof grantText === 'string' ? JSON.parse(grantText) : undefined;
+    } catch {
+      grant = undefined;
+    }
+    // A damaged family (fields missing, the grant not JSON): no login can be trusted from it.
+    if (typeof subject !== 'string' || typeof grant !== 'object' || grant === null) return INVALID;
     return {
       outcome: 'rotated',
       family: {
         subject,
-        grant: JSON.parse(grant) as RefreshGrant,
+        grant: grant as RefreshGrant,
         createdAt: Number(createdAt),
         absoluteExpiresAt: Number(absoluteExpiresAt),
         idleExpiresAt: Number(idleExpiresAt),

@@ -16,7 +16,7 @@ import { type AsymmetricAlgorithm, type AsymmetricKeyInput, type HmacAlgorithm, 
 import { AuthError } from './errors.js';
 import type { JwtVerifierOptions } from './jwt-verifier.js';
 import { MemoryRefreshStore } from './refresh-memory-store.js';
-import type { RefreshGrant, RefreshStore, RotateResult } from './refresh-store.js';
+import type { RefreshFamily, RefreshGrant, RefreshStore, RotateResult } from './refresh-store.js';
 import { newFamilyId, newRefreshToken, parseRefreshToken } from './refresh-token.js';
 import type { RevocationStore } from './revocation-store.js';
 import type { AuthUser } from './user.js';
@@ -201,13 +201,13 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         emit({ type: 'reuse_detected', subject: result.subject, family: parsed.family });
         // The family is revoked already: a failure to reach the deny list
         // must not turn this answer into a 503 (nor let a retry pass).
-        const accessRevoked = await revokeSession(result.subject, parsed.family, at).then(
+        const accessRevoked = await (result.subject === '' ? Promise.resolve(false) : revokeSession(result.subject, parsed.family, at)).then(
           (done) => done,
           () => false,
         );
         throw new AuthError('REFRESH_TOKEN_REUSED', `The refresh token was already used; every ${accessRevoked ? '' : 'refresh '}token of this login is revoked`);
       }
-      if (result.outcome !== 'rotated') throw new AuthError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid');
+      if (result.outcome !== 'rotated' || !trustworthy(result.family)) throw new AuthError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid');
       const family = result.family;
       return pair(family.subject, family.grant, parsed.family, next.token, family.idleExpiresAt, at);
     },
@@ -256,6 +256,21 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
  */
 function sessionIdOf(family: string): string {
   return hash('sha256', `ward-sid\u0000${family}`, 'base64url').slice(0, 22);
+}
+
+/**
+ * True when a family a store gave back can make tokens: a subject, a grant
+ * as `issue()` accepts it. A damaged record (a hand-edited Redis hash, a
+ * custom store's bug) is an invalid refresh token, never a 500.
+ */
+function trustworthy(family: RefreshFamily): boolean {
+  if (typeof family !== 'object' || family === null || typeof family.subject !== 'string' || family.subject.length === 0) return false;
+  try {
+    checkGrant(family.grant);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function checkGrant(grant: RefreshGrant): void {

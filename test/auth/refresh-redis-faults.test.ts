@@ -34,4 +34,27 @@ describe('RedisRefreshStore faults', () => {
     expect(next.refreshToken).not.toBe(again.refreshToken);
     await expect(tokens.refresh(pair.refreshToken)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_INVALID' });
   });
+
+  it('a damaged family hash (a field deleted, the grant not an object, roles not a list) is REFRESH_TOKEN_INVALID, never a TypeError; a reuse of a family without sub is still REFRESH_TOKEN_REUSED', async () => {
+    const { client } = await privateRedis(cleanup);
+    const prefix = 'dmg:';
+    const tokens = createTokenService({ issuer: ISSUER, audience: AUDIENCE, signingKey: { kid: 'k1', alg: 'HS256', secret: SECRET }, store: new RedisRefreshStore({ client, prefix }) });
+    const damage: [string, (key: string) => Promise<unknown>][] = [
+      ['grant deleted', (key) => client.hdel(key, 'grant')],
+      ['grant null', (key) => client.hset(key, 'grant', 'null')],
+      ['grant not JSON', (key) => client.hset(key, 'grant', '{oops')],
+      ['roles a string', (key) => client.hset(key, 'grant', '{"roles":"admin"}')],
+      ['sub deleted', (key) => client.hdel(key, 'sub')],
+    ];
+    for (const [name, harm] of damage) {
+      const pair = await tokens.issue('user-1', { roles: ['user'] });
+      await harm(`${prefix}{${pair.refreshToken.slice(0, 22)}}`);
+      const error = await tokens.refresh(pair.refreshToken).then(() => undefined, (e: unknown) => e);
+      expect(isAuthError(error) && error.code, name).toBe('REFRESH_TOKEN_INVALID');
+    }
+    const pair = await tokens.issue('user-1');
+    await tokens.refresh(pair.refreshToken);
+    await client.hdel(`${prefix}{${pair.refreshToken.slice(0, 22)}}`, 'sub');
+    await expect(tokens.refresh(pair.refreshToken)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_REUSED' });
+  });
 });
