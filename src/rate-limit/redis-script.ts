@@ -63,10 +63,12 @@ export function tokenBucketScript(policies: CompiledPolicies, inline: boolean): 
     '  now = tonumber(ARGV[2])',
     'end',
     ...(inline ? [] : names.map((name, i) => `local ${name} = tonumber(ARGV[${i + 3}])`)),
-    // Read the state; a missing key, or one written for another shape of limiter, is full.
+    // Read the state; a missing key, one written for another shape of limiter,
+    // one of another type (pcall: WRONGTYPE is this key's problem, not an
+    // outage) or with numbers no bucket can hold, is full — and overwritten.
     `local ${fields.join(', ')}`,
-    "local raw = redis.call('GET', KEYS[1])",
-    'if raw then',
+    "local raw = redis.pcall('GET', KEYS[1])",
+    "if type(raw) == 'string' then",
     '  local find, sub, p = string.find, string.sub, 1',
   );
   for (let i = 0; i < fields.length; i++) {
@@ -80,6 +82,12 @@ export function tokenBucketScript(policies: CompiledPolicies, inline: boolean): 
   for (let i = fields.length - 2; i >= 0; i--) add(`${'  '.repeat(i + 1)}end`);
   add(
     'end',
+    // NaN, negative, fractional, or above the capacity: written by no limiter of this shape.
+    'if at ~= nil and (at ~= at or at < 0 or at % 1 ~= 0) then at = nil end',
+    // A time further ahead than the key's whole life: no clock step explains it (it would block the key for good).
+    `if at ~= nil and at > now + ${value(0)} then at = nil end`,
+    ...levels.map((l, p) => `if ${l} ~= nil and (${l} ~= ${l} or ${l} < 0 or ${l} % 1 ~= 0 or ${l} > ${value(3 + p * 4 + 2)}) then ${l} = nil end`),
+    ...(penalty === undefined ? [] : ['if strikes ~= nil and (strikes ~= strikes or strikes < 0 or strikes % 1 ~= 0) then strikes = nil end', 'if untilMs ~= nil and (untilMs ~= untilMs or untilMs < 0) then untilMs = nil end']),
     `if ${fields.map((f) => `${f} == nil`).join(' or ')} then`,
     '  at = now',
     ...levels.map((l, p) => `  ${l} = ${value(3 + p * 4 + 2)}`),

@@ -281,6 +281,29 @@ describe('the server clock', () => {
     expect(summary(await limiter.consume('k'))).toEqual({ outcome: 'limited', allowed: false, remaining: 0, resetMs: 3_600_000, retryAfterMs: 36_000, violated: ['burst', 'hour'] });
     expect(await redis.get(key)).toBe(`${now + 3_600_000} 0 0`);
   });
+
+  it('a key of another type (WRONGTYPE) or with numbers no bucket holds (NaN, negative, fractional, over capacity, `at` beyond the key\'s life) is full and overwritten, never a store failure', async () => {
+    const name = uniqueName('junk');
+    const { limiter } = redisLimiter({ name, policies: BURST_AND_HOUR });
+    const key = redisKey(name, 'k');
+    const now = await serverMs();
+    const junk: [string, () => Promise<unknown>][] = [
+      ['a hash', () => redis.hset(key, 'l', '1')],
+      ['a list', () => redis.rpush(key, 'x')],
+      ['NaN', () => redis.set(key, `${now} nan 0`)],
+      ['negative', () => redis.set(key, `${now} -5 0`)],
+      ['fractional', () => redis.set(key, `${now} 0.5 0`)],
+      ['over capacity', () => redis.set(key, `${now} 99999999999 0`)],
+      ['at far ahead', () => redis.set(key, `${now + 10 * 3_600_000} 0 0`)],
+    ];
+    for (const [label, write] of junk) {
+      await redis.del(key);
+      await write();
+      expect(summary(await limiter.consume('k')), label).toEqual({ outcome: 'allowed', allowed: true, remaining: 9, resetMs: 36_000, retryAfterMs: 0, violated: [] });
+      expect(await redis.type(key), label).toBe('string');
+      expect((await redis.get(key))!.split(' ').slice(1).map(Number), label).toEqual([9_000, 356_400_000]);
+    }
+  });
 });
 
 describe('the key', () => {
