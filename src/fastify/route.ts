@@ -40,7 +40,8 @@ function wrapHandler(handler: Handler): Handler {
       return routeFailed(guarded, reply, error);
     }
     if (isThenable(result)) return settleRoute(result, guarded, reply);
-    if (reply.sent) wroteDirectly(guarded);
+    // Written to reply.raw: ended (sent), or still streaming across turns (headers out).
+    if (reply.sent || reply.raw.headersSent) wroteDirectly(guarded);
     return result;
   }
   Object.defineProperty(wardRoute, WRAPPED, { value: true });
@@ -71,7 +72,8 @@ function routeSettled(request: GuardedRequest, reply: FastifyReply, value: unkno
   if (run === undefined) return value;
   if (run.root.dropping) return undefined; // ward answered: the late value goes nowhere
   if (value !== undefined) return value;
-  if (reply.sent) {
+  // Headers out while ward still waits for the downstream: the handler writes reply.raw across turns.
+  if (reply.sent || (run.phase === 'downstream' && reply.raw.headersSent)) {
     wroteDirectly(request);
     return undefined;
   }

@@ -203,6 +203,34 @@ describe('streaming (rule 3)', () => {
     await expect.poll(() => seen).toEqual([true]);
   });
 
+  it.each(['sync', 'async'])('a %s handler that streams to reply.raw across turns without hijack(): next() settles when the response ends, committed', async (kind) => {
+    const seen: unknown[] = [];
+    running = await start(async (app) => {
+      await app.register(
+        ward([
+          async (ctx, next) => {
+            await next();
+            seen.push(ctx.res.committed);
+          },
+        ]),
+      );
+      const write = (reply: FastifyReply): void => {
+        reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+        reply.raw.write('r1');
+        setImmediate(() => reply.raw.end('r2'));
+      };
+      if (kind === 'sync') app.get('/raw', (_request, reply) => write(reply));
+      else
+        app.get('/raw', async (_request, reply) => {
+          await turn();
+          write(reply);
+        });
+    });
+    const res = await request(`${running.url}/raw`);
+    expect([res.status, res.text]).toEqual([200, 'r1r2']);
+    await expect.poll(() => seen).toEqual([true]);
+  });
+
   it('cuts the connection when a middleware fails after a stream was committed', async () => {
     const log = logRecorder();
     const failed = deferred<unknown>();
