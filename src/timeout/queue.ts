@@ -10,6 +10,7 @@
  * (an injected wall clock stepped back), a later request waits behind the
  * head for at most the size of the step.
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { TimeoutTimers } from './options.js';
 
 /** What the queue holds: a deadline, its links, and what to do when it passes. */
@@ -30,6 +31,14 @@ export class DeadlineQueue {
   #tail: Queued | undefined = undefined;
   /** The timer armed for the head's deadline (undefined while the queue is empty). */
   #timer: unknown = undefined;
+  /**
+   * The async context the timer is armed in: the queue's own (made with the
+   * `timeout()`, outside any request), never that of the request that
+   * happened to arm it — else its AsyncLocalStorage values (request id,
+   * trace) would reach other requests' expiries, and the timer would keep
+   * that finished request alive for as long as the queue never empties.
+   */
+  readonly #scope = new AsyncResource('WardTimeoutQueue');
 
   constructor(now: () => number, timers: TimeoutTimers | undefined) {
     this.#now = now;
@@ -82,9 +91,12 @@ export class DeadlineQueue {
   #arm(delayMs: number): void {
     // node fires a delay below 1 ms after 1 ms anyway.
     const delay = delayMs > 1 ? delayMs : 1;
-    const timers = this.#timers;
-    this.#timer = timers === undefined ? setTimeout(expireQueue, delay, this) : timers.setTimeout(() => this.expire(), delay);
+    this.#timer = this.#scope.runInAsyncScope(armTimer, undefined, this, this.#timers, delay);
   }
+}
+
+function armTimer(queue: DeadlineQueue, timers: TimeoutTimers | undefined, delay: number): unknown {
+  return timers === undefined ? setTimeout(expireQueue, delay, queue) : timers.setTimeout(() => queue.expire(), delay);
 }
 
 /** The callback of the default timers: no closure per arming. */
