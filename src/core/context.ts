@@ -137,7 +137,10 @@ class NodeRequest implements WardRequest {
   }
 
   header(name: string): string | undefined {
-    const value = this.#raw.headers[name.toLowerCase()];
+    const headers = this.#raw.headers;
+    const key = name.toLowerCase();
+    // node's header object has Object.prototype: `constructor`, `__proto__`… are no headers.
+    const value = Object.hasOwn(headers, key) ? headers[key] : undefined;
     if (value === undefined) return undefined;
     return Array.isArray(value) ? value.join(', ') : value;
   }

@@ -8,6 +8,20 @@ import { deny, jsonPost, LIMITED, passthrough, rawGet, readBody, whoIsIt } from 
 
 export const REQUEST: readonly Scenario[] = [
   {
+    name: 'ctx.req.header() reads only the request\'s own headers: constructor, __proto__, toString are undefined unless sent',
+    chain: () => [
+      function readInherited(ctx, next) {
+        ctx.res.setHeader('x-seen', ['constructor', '__proto__', 'toString'].map((name) => String(ctx.req.header(name))).join('|'));
+        return next();
+      },
+    ],
+    exchanges: [
+      { path: '/json', expect: { status: 200, headers: { 'x-seen': 'undefined|undefined|undefined' } } },
+      { path: '/json', request: { headers: { constructor: 'sent' } }, expect: { status: 200, headers: { 'x-seen': 'sent|undefined|undefined' } } },
+    ],
+    counts: { json: 2 },
+  },
+  {
     name: 'a JSON body reaches the handler untouched',
     chain: () => [passthrough],
     exchanges: [
