@@ -19,6 +19,40 @@ const NEVER_STORED: ReadonlySet<string> = new Set([
   'content-length', 'set-cookie', 'age', 'date', 'x-cache',
 ]);
 
+/** True for a field no entry holds (an entry read back with one is damaged): the never-stored ones, `Date` aside (the cache stores its own). */
+export function neverInEntry(name: string): boolean {
+  return name !== 'date' && NEVER_STORED.has(name);
+}
+
+/** A field name as stored: a lower-case RFC 9110 token (what node's getHeaders() gives). */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+/** A field value node writes: tab, visible ASCII, obs-text; never CR, LF, NUL or another control (node's own check). */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** An RFC 9110 token in any case: a field name node writes. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** True for an RFC 9110 token in any case: a field name node writes. */
+export function isToken(name: string): boolean {
+  return TOKEN.test(name);
+}
+
+/** True for a name a stored entry may carry and node accepts. */
+export function isFieldName(name: string): boolean {
+  return FIELD_NAME.test(name);
+}
+
+/** True for a stored field value (a string, or a list of strings, as `setHeader` takes) node writes as it is. */
+export function isFieldValue(value: unknown): value is string | readonly string[] {
+  if (typeof value === 'string') return FIELD_VALUE.test(value);
+  return Array.isArray(value) && value.every((item) => typeof item === 'string' && FIELD_VALUE.test(item));
+}
+
+/** A header map keyed by names that came from a response or a request: no prototype, so `constructor` or `__proto__` is a name like any other. */
+export function fieldMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** True when a field holds the same value in both snapshots. */
 export function same(a: OutgoingHttpHeaders[string], b: OutgoingHttpHeaders[string]): boolean {
   if (a === b) return true;
@@ -28,13 +62,13 @@ export function same(a: OutgoingHttpHeaders[string], b: OutgoingHttpHeaders[stri
 
 /** The fields to store: those the downstream set or changed, minus the never-stored ones and any the response's `Connection` names. */
 export function storedHeaders(before: OutgoingHttpHeaders, after: OutgoingHttpHeaders, tagHeader: string | undefined): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+  const out = fieldMap<string | string[]>();
   const connection = after.connection;
   const listed = connection === undefined ? undefined : new Set(String(connection).toLowerCase().split(',').map((name) => name.trim()));
   for (const name of Object.keys(after)) {
     const value = after[name];
     if (value === undefined || NEVER_STORED.has(name) || name === tagHeader || listed?.has(name)) continue;
-    if (same(before[name], value)) continue;
+    if (Object.hasOwn(before, name) && same(before[name], value)) continue;
     out[name] = Array.isArray(value) ? [...value] : String(value);
   }
   return out;
@@ -42,7 +76,7 @@ export function storedHeaders(before: OutgoingHttpHeaders, after: OutgoingHttpHe
 
 /** Every field as one string (repeated ones joined, RFC 9110 §5.3), as http-cache-semantics reads them. */
 export function flatHeaders(headers: OutgoingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = fieldMap<string>();
   for (const name of Object.keys(headers)) {
     const value = headers[name];
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : String(value);

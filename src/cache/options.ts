@@ -84,8 +84,9 @@ export interface ResponseCacheOptions {
   /**
    * With a store that has `lock()` (Redis): a miss takes a fleet-wide lock
    * for `ttlMs`, so one process runs the handler; the others poll the store
-   * every `pollMs` until the entry appears or the lock expires, then run it
-   * themselves (nginx `proxy_cache_lock` semantics). Default: `false`.
+   * every `pollMs` until the entry appears or the lock is gone (released by
+   * a holder that stored nothing, or expired), then run it themselves
+   * (nginx `proxy_cache_lock` semantics). Default: `false`.
    */
   fleetLock?: false | { ttlMs?: number; pollMs?: number };
   /** The longest a store call may take (ms) before the cache is bypassed. Default: `50`. */

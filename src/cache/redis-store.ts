@@ -15,13 +15,14 @@
  * - No command touches two keys, so every key can live on its own Cluster
  *   slot; prefix invalidation SCANs (every master on a Cluster).
  * - The fleet lock is `SET NX PX` with a random token, released by a
- *   compare-and-delete script.
+ *   compare-and-delete script; a waiter polls it with `EXISTS`.
  * - A client that is not ready fails the call at once (ioredis's offline
  *   queue would hold it); the cache then bypasses itself.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { type ConnectableClient, ensureReady, runScript, type ScriptingClient, storeClient } from '@ward/core';
 import CachePolicy from 'http-cache-semantics';
+import { fieldMap, isFieldName, isFieldValue, neverInEntry } from './entry.js';
 import type { CacheEntry, CacheStore, CachedResponse } from './store.js';
 import { isVaryMarker } from './store.js';
 
@@ -30,6 +31,7 @@ export interface CacheRedisClient extends ConnectableClient, ScriptingClient {
   getBuffer(key: string): Promise<Buffer | null>;
   set(key: string, value: Buffer | string, px: 'PX', ttl: number, nx?: 'NX'): Promise<string | null>;
   del(...keys: string[]): Promise<number>;
+  exists(key: string): Promise<number>;
   smembers(key: string): Promise<string[]>;
   srem(key: string, ...members: string[]): Promise<number>;
   scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
@@ -56,7 +58,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 const UNLOCK_SHA = createHash('sha1').update(UNLOCK).digest('hex');
 
-const METHODS = ['getBuffer', 'set', 'del', 'smembers', 'srem', 'scan', 'evalsha', 'eval'];
+const METHODS = ['getBuffer', 'set', 'del', 'exists', 'smembers', 'srem', 'scan', 'evalsha', 'eval'];
 
 /** `*`, `?`, `[`, `]` and `\` stand for themselves in a SCAN pattern. */
 function globEscape(text: string): string {
@@ -74,25 +76,112 @@ export function encodeEntry(entry: CacheEntry): Buffer {
   return isVaryMarker(entry) ? Buffer.concat([head, json]) : Buffer.concat([head, json, typeof entry.body === 'string' ? Buffer.from(entry.body) : entry.body]);
 }
 
-/** Reads back {@link encodeEntry}'s bytes; `undefined` for anything else (a foreign or damaged value is a miss). */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A stored status: an integer the cache may store (`statuses` are 200–599). */
+function isStatus(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 200 && (value as number) <= 599;
+}
+
+/** Seconds of a stale window: an integer from 0 to 2^32 (delta-seconds are capped at 2^31). */
+function isWindow(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 4_294_967_296;
+}
+
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** A map of strings (the policy's copy of the fields), rebuilt without a prototype; undefined when any value is no string. */
+function stringMap(value: unknown): Record<string, string> | undefined {
+  if (!isRecord(value)) return undefined;
+  const out = fieldMap<string>();
+  for (const name of Object.keys(value)) {
+    const item = value[name];
+    if (typeof item !== 'string') return undefined;
+    out[name] = item;
+  }
+  return out;
+}
+
+/** Parsed Cache-Control directives (`true` or a string each), rebuilt without a prototype. */
+function directiveMap(value: unknown): Record<string, string | true> | undefined {
+  if (!isRecord(value)) return undefined;
+  const out = fieldMap<string | true>();
+  for (const name of Object.keys(value)) {
+    const item = value[name];
+    if (item !== true && typeof item !== 'string') return undefined;
+    out[name] = item;
+  }
+  return out;
+}
+
+/**
+ * http-cache-semantics' policy from its `toObject()`, every field checked and
+ * the object rebuilt (`fromObject` trusts its input: a missing or mistyped
+ * field throws later, in `age()` or `storable()`), then tried once.
+ */
+function policyOf(value: unknown, status: number): CachePolicy | undefined {
+  if (!isRecord(value) || value.v !== 1) return undefined;
+  const { t, sh, ch, imm, icc, st, m, u, h, a } = value;
+  if (!isFiniteNumber(t) || typeof sh !== 'boolean' || !isFiniteNumber(ch) || ch < 0 || (imm !== undefined && (!isFiniteNumber(imm) || imm < 0))) return undefined;
+  if ((icc !== undefined && typeof icc !== 'boolean') || st !== status || typeof m !== 'string' || typeof u !== 'string' || (h !== undefined && typeof h !== 'string') || typeof a !== 'boolean') return undefined;
+  const resh = stringMap(value.resh);
+  const rescc = directiveMap(value.rescc);
+  const reqcc = directiveMap(value.reqcc);
+  const reqh = value.reqh === null || value.reqh === undefined ? null : stringMap(value.reqh);
+  if (resh === undefined || rescc === undefined || reqcc === undefined || reqh === undefined) return undefined;
+  const policy = CachePolicy.fromObject({ v: 1, t, sh, ch, imm, icc: icc === true, st, resh, rescc, m, u, h, a, reqh, reqcc } as unknown as CachePolicy.CachePolicyObject);
+  // What the cache asks of a policy, once: a damaged one that still throws or answers no number is no entry.
+  if (!isFiniteNumber(policy.age()) || !isFiniteNumber(policy.maxAge()) || typeof policy.storable() !== 'boolean') return undefined;
+  return policy;
+}
+
+/** The stored fields, checked (names node accepts and the cache stores, values without CR, LF or NUL) and rebuilt without a prototype. */
+function headersOf(value: unknown): CachedResponse['headers'] | undefined {
+  if (!isRecord(value)) return undefined;
+  const out = fieldMap<string | readonly string[]>();
+  for (const name of Object.keys(value)) {
+    const item = value[name];
+    if (!isFieldName(name) || neverInEntry(name) || !isFieldValue(item)) return undefined;
+    out[name] = typeof item === 'string' ? item : [...item];
+  }
+  return out;
+}
+
+/**
+ * Reads back {@link encodeEntry}'s bytes; `undefined` for anything else: a
+ * foreign or damaged value is a miss (the handler answers and replaces it).
+ * Damage that still parses is caught too — every field is checked, the
+ * header map and the policy are rebuilt — so nothing read back can fail the
+ * request that serves it.
+ */
 export function decodeEntry(bytes: Buffer): CacheEntry | undefined {
   try {
     if (bytes.byteLength < 4) return undefined;
     const length = bytes.readUInt32BE(0);
     if (4 + length > bytes.byteLength) return undefined;
-    const meta = JSON.parse(bytes.subarray(4, 4 + length).toString('utf8')) as Record<string, unknown>;
-    if (meta.v !== 1 || !Array.isArray(meta.t)) return undefined;
+    const meta: unknown = JSON.parse(bytes.subarray(4, 4 + length).toString('utf8'));
+    if (!isRecord(meta) || meta.v !== 1 || !Array.isArray(meta.t)) return undefined;
     const tags = meta.t.filter((t): t is string => typeof t === 'string');
-    if (Array.isArray(meta.vary)) return { vary: meta.vary.filter((n): n is string => typeof n === 'string'), tags };
-    if (typeof meta.s !== 'number' || typeof meta.h !== 'object' || meta.h === null || typeof meta.p !== 'object' || meta.p === null) return undefined;
+    if (meta.vary !== undefined) {
+      const vary = meta.vary;
+      // The names are those of the response's Vary (varyNames: lower-cased, trimmed), whatever their spelling.
+      if (!Array.isArray(vary) || vary.length === 0 || !vary.every((n): n is string => typeof n === 'string' && n !== '' && isFieldValue(n))) return undefined;
+      return { vary: [...vary], tags };
+    }
+    if (!isStatus(meta.s) || !isWindow(meta.swr) || !isWindow(meta.sie) || typeof meta.sh !== 'boolean' || typeof meta.txt !== 'boolean') return undefined;
+    const headers = headersOf(meta.h);
+    const policy = policyOf(meta.p, meta.s);
+    if (headers === undefined || policy === undefined) return undefined;
     const entry: CachedResponse = {
       status: meta.s,
-      headers: meta.h as CachedResponse['headers'],
-      body: meta.txt === true ? bytes.toString('utf8', 4 + length) : bytes.subarray(4 + length),
-      policy: CachePolicy.fromObject(meta.p as CachePolicy.CachePolicyObject),
-      staleWhileRevalidate: typeof meta.swr === 'number' ? meta.swr : 0,
-      staleIfError: typeof meta.sie === 'number' ? meta.sie : 0,
-      shareable: meta.sh === true,
+      headers,
+      body: meta.txt ? bytes.toString('utf8', 4 + length) : bytes.subarray(4 + length),
+      policy,
+      staleWhileRevalidate: meta.swr,
+      staleIfError: meta.sie,
+      shareable: meta.sh,
       tags,
     };
     return entry;
@@ -160,13 +249,22 @@ export class RedisCacheStore implements CacheStore {
 
   async lock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
     ensureReady(this.#client);
-    const lockKey = `${this.#prefix}#lock ${key}`;
+    const lockKey = this.#lockKey(key);
     const token = randomBytes(16).toString('base64url');
     const taken = await this.#client.set(lockKey, token, 'PX', Math.ceil(ttlMs), 'NX');
     if (taken !== 'OK') return undefined;
     return async () => {
       await runScript(this.#client, UNLOCK_SHA, UNLOCK, 1, lockKey, token);
     };
+  }
+
+  async locked(key: string): Promise<boolean> {
+    ensureReady(this.#client);
+    return (await this.#client.exists(this.#lockKey(key))) === 1;
+  }
+
+  #lockKey(key: string): string {
+    return `${this.#prefix}#lock ${key}`;
   }
 
   #tagKey(tag: string): string {

@@ -14,8 +14,8 @@
  *   (single-flight), its answer is stored when the rules allow, and a stale
  *   entry stands in when the handler fails within stale-if-error.
  * Unsafe methods that succeed invalidate their target (RFC 9111 §4.4). A
- * failing store is bypassed (store-guard.ts): no request fails because the
- * cache did.
+ * failing store is bypassed (store-guard.ts) and an entry that cannot be
+ * served (damaged) is a miss: no request fails because the cache did.
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
@@ -23,7 +23,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type Context, defineMiddleware, markFactory, type Middleware, type Next, parseHttpDate, withDeadline } from '@ward/core';
 import { keyPart, resourceKey, resourcePath, variantKey, varyNames } from './cache-key.js';
 import { type BypassReason, type CacheResult, type Forward, forwardStatus, hitStatus } from './cache-status.js';
-import { flatHeaders, handlerTags, resourceTag, same, storedHeaders, userTag } from './entry.js';
+import { flatHeaders, handlerTags, isFieldValue, isToken, resourceTag, same, storedHeaders, userTag } from './entry.js';
 import { CacheError, onlyIfCachedMiss } from './errors.js';
 import {
   clockedPolicy,
@@ -103,17 +103,68 @@ function digest(value: string): string {
   return createHash('sha256').update(value).digest('base64url').slice(0, 22);
 }
 
+/**
+ * A request field by a name that came from elsewhere (a response's `Vary`,
+ * the options): own properties only, so `Vary: Constructor` or `__proto__`
+ * reads the request's field, never something `Object.prototype` has.
+ */
+function requestField(headers: IncomingHttpHeaders, name: string): string | undefined {
+  if (!Object.hasOwn(headers, name)) return undefined;
+  const raw: unknown = headers[name];
+  if (typeof raw === 'string') return raw;
+  return Array.isArray(raw) ? raw.join(', ') : undefined;
+}
+
 function variantOf(names: readonly string[], headers: IncomingHttpHeaders): string {
   return variantKey(names, (name) => {
-    const raw = headers[name];
-    const value = Array.isArray(raw) ? raw.join(', ') : raw;
+    const value = requestField(headers, name);
     return value !== undefined && CREDENTIAL_HEADERS.has(name) ? digest(value) : value;
   });
+}
+
+/**
+ * True when a stored response can be written as it is: a status the cache
+ * stores, a body, field names node takes and values without CR, LF or NUL.
+ * A stored entry that is not (a damaged Redis value, a store of one's own)
+ * is a miss: the handler answers and its answer replaces it.
+ */
+function servable(entry: CachedResponse): boolean {
+  // A memory store hands back the same object on every hit: checked once.
+  if (checked.has(entry)) return true;
+  if (!checkServable(entry)) return false;
+  checked.add(entry);
+  return true;
+}
+
+/** Entries already found servable. */
+const checked = new WeakSet<CachedResponse>();
+
+function checkServable(entry: CachedResponse): boolean {
+  const { status, headers, body } = entry;
+  if (!Number.isInteger(status) || status < 200 || status > 599) return false;
+  if (typeof body !== 'string' && !(body instanceof Uint8Array)) return false;
+  if (typeof headers !== 'object' || headers === null) return false;
+  for (const name of Object.keys(headers)) if (!isToken(name) || !isFieldValue(headers[name])) return false;
+  return true;
 }
 
 function rawQuery(url: string): string {
   const q = url.indexOf('?');
   return q === -1 ? '' : url.slice(q + 1);
+}
+
+/** Puts the response's fields back as they were in `snapshot` (a `res.headers()`): a stored answer that could not be written leaves nothing behind. */
+function restoreHeaders(ctx: Context, snapshot: ReturnType<Context['res']['headers']>): void {
+  const res = ctx.res;
+  try {
+    for (const name of Object.keys(res.headers())) if (!Object.hasOwn(snapshot, name)) res.removeHeader(name);
+    for (const name of Object.keys(snapshot)) {
+      const value = snapshot[name];
+      if (value !== undefined) res.setHeader(name, value);
+    }
+  } catch {
+    // They were on the response before: putting them back does not throw.
+  }
 }
 
 /** The answer a fresh or stored response makes, unless the client's copy is current (then a 304 without content). */
@@ -174,8 +225,9 @@ class Cache {
     const headers = ctx.req.headers;
     let key = resourceKey({ scheme: ctx.req.secure ? 'https' : 'http', host: headers.host ?? '', path: ctx.req.path, query: rawQuery(ctx.req.url) }, this.o.query);
     for (const name of this.o.keyHeaders) {
-      const value = headers[name];
-      if (value !== undefined) key += `|${name}=${keyPart(Array.isArray(value) ? value.join(',') : value)}`;
+      if (!Object.hasOwn(headers, name)) continue;
+      const value: unknown = headers[name];
+      if (typeof value === 'string' || Array.isArray(value)) key += `|${name}=${keyPart(Array.isArray(value) ? value.join(',') : value)}`;
     }
     if (user !== undefined) key += `|user=${JSON.stringify(user)}`;
     return key;
@@ -200,14 +252,19 @@ class Cache {
     const entry = read === undefined || isVaryMarker(read) ? undefined : read;
     if (entry !== undefined) {
       if (!credentialed || entry.shareable) {
-        const now = this.use(entry, entry.staleWhileRevalidate, request);
-        if (now.use === 'fresh') return this.serve(ctx, entry, 'HIT', hitStatus(this.o.statusName, now.ttl), now.age);
-        if (now.use === 'revalidate') {
-          this.refresh(ctx, base);
-          return this.serve(ctx, entry, 'STALE', hitStatus(this.o.statusName, now.ttl), now.age);
+        // An entry that cannot be served (damaged) is as good as none: the handler answers and replaces it.
+        const now = this.usable(entry, entry.staleWhileRevalidate, request);
+        if (now?.use === 'fresh') {
+          if (this.serve(ctx, entry, 'HIT', hitStatus(this.o.statusName, now.ttl), now.age)) return Promise.resolve();
+        } else if (now?.use === 'revalidate') {
+          if (this.serve(ctx, entry, 'STALE', hitStatus(this.o.statusName, now.ttl), now.age)) {
+            this.refresh(ctx, base);
+            return Promise.resolve();
+          }
+        } else if (now !== undefined) {
+          fwd = request.noCache || request.maxAge !== undefined || request.minFresh !== undefined ? 'request' : 'stale';
+          stale = entry;
         }
-        fwd = request.noCache || request.maxAge !== undefined || request.minFresh !== undefined ? 'request' : 'stale';
-        stale = entry;
       } else {
         fwd = 'miss';
       }
@@ -219,16 +276,30 @@ class Cache {
     return this.miss(ctx, next, { base, user, fwd, stale, noStore, credentialed, request });
   }
 
-  /** Answers from a stored response: its fields, `Age`, the cache's own fields, then its body (or a 304). */
-  serve(ctx: Context, entry: CachedResponse, result: 'HIT' | 'STALE', cacheStatus: string, age: number): Promise<void> {
+  /**
+   * Answers from a stored response: its fields, `Age`, the cache's own
+   * fields, then its body (or a 304). False when it cannot (a damaged
+   * entry): then nothing of it is left on the response, and the caller
+   * treats the entry as a miss.
+   */
+  serve(ctx: Context, entry: CachedResponse, result: 'HIT' | 'STALE', cacheStatus: string, age: number): boolean {
+    if (!servable(entry)) return false;
     const res = ctx.res;
-    const headers = entry.headers;
-    for (const name in headers) res.setHeader(name, headers[name]!);
-    res.setHeader('age', String(Math.max(0, Math.floor(age))));
-    this.mark(ctx, result, cacheStatus);
-    answerConditionally(ctx, entry.status, entry.body);
+    try {
+      const headers = entry.headers;
+      for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
+      res.setHeader('age', String(Math.max(0, Math.floor(age))));
+      this.mark(ctx, result, cacheStatus);
+      // The status and body were checked (servable): only the fields above can have thrown.
+      answerConditionally(ctx, entry.status, entry.body);
+    } catch {
+      // Checked (servable), so this is a store of one's own handing back something odd: leave nothing of it.
+      for (const name of Object.keys(entry.headers)) res.removeHeader(name);
+      res.removeHeader('age');
+      return false;
+    }
     this.metrics.result[result === 'HIT' ? 'hit' : 'stale'].inc();
-    return Promise.resolve();
+    return true;
   }
 
   /** A miss: wait for the key's running handler when there is one, else run it. */
@@ -260,10 +331,10 @@ class Cache {
     if (read !== undefined && read !== FAILED && isVaryMarker(read)) read = await this.guard.get(miss.base + variantOf(read.vary, ctx.req.headers));
     if (read === FAILED) return FAILED;
     if (read === undefined || isVaryMarker(read)) return false;
-    const now = this.use(read, 0, miss.request);
-    if (now.use !== 'fresh') return false;
+    const now = this.usable(read, 0, miss.request);
+    if (now?.use !== 'fresh') return false;
+    if (!this.serve(ctx, read, 'HIT', forwardStatus(this.o.statusName, miss.fwd, { collapsed: true, ttl: now.ttl }), now.age)) return false;
     this.metrics.collapsed.inc();
-    await this.serve(ctx, read, 'HIT', forwardStatus(this.o.statusName, miss.fwd, { collapsed: true, ttl: now.ttl }), now.age);
     return true;
   }
 
@@ -284,18 +355,43 @@ class Cache {
           await withDeadline(release(), this.o.storeTimeoutMs, `the ${this.o.store.kind} cache store's unlock`).catch(() => undefined);
         }
       }
-      // Another process runs the handler: its entry is polled for until the lock would expire.
+      // Another process runs the handler: its entry is polled for until the lock is gone (released, or
+      // expired: the lock's TTL bounds the wait either way). A holder that stored nothing (a private
+      // answer) releases the lock without an entry: this request then runs its own handler at once.
       const until = Date.now() + lock.ttlMs;
       while (Date.now() < until && !ctx.signal.aborted) {
         await new Promise((resolve) => setTimeout(resolve, lock.pollMs));
         const served = await this.collapsed(ctx, miss);
         if (served === true) return;
         if (served === FAILED) break;
+        const held = await this.lockHeld(miss.base);
+        if (held) continue;
+        // Gone: one last look, for an entry stored just before the release.
+        if (held === false && (await this.collapsed(ctx, miss)) === true) return;
+        break;
       }
       return await this.run(ctx, next, miss);
     } finally {
       this.flights.delete(miss.base);
       land();
+    }
+  }
+
+  /**
+   * Whether another process still holds the key's fleet lock: true (keep
+   * waiting; also when the store cannot tell, having no `locked()`: the
+   * lock's TTL then ends the wait), false (released or expired), `undefined`
+   * when the store failed (stop waiting).
+   */
+  async lockHeld(key: string): Promise<boolean | undefined> {
+    const store = this.o.store;
+    if (typeof store.locked !== 'function') return true;
+    try {
+      return await withDeadline(store.locked(key), this.o.storeTimeoutMs, `the ${store.kind} cache store's lock`);
+    } catch {
+      // A cache failure never holds a request: run the handler.
+      this.metrics.storeError('lock');
+      return undefined;
     }
   }
 
@@ -406,13 +502,25 @@ class Cache {
   /** A stale entry answers instead of a handler that threw or answered 5xx (RFC 5861 §4). */
   standIn(ctx: Context, stale: CachedResponse, status: number | undefined, error: unknown, before: ReturnType<Context['res']['headers']>): Promise<void> {
     const res = ctx.res;
+    const failed = res.headers();
     // The failed answer's own fields go; those of outer middleware stay.
-    for (const name of Object.keys(res.headers())) if (!(name in before)) res.removeHeader(name);
+    for (const name of Object.keys(failed)) if (!Object.hasOwn(before, name)) res.removeHeader(name);
+    let served = false;
+    try {
+      const age = stale.policy.age();
+      const ttl = stale.policy.maxAge() - age;
+      served = this.serve(ctx, stale, 'STALE', forwardStatus(this.o.statusName, 'stale', { fwdStatus: status, ttl, detail: 'stale-if-error' }), age);
+    } catch {
+      served = false;
+    }
+    if (!served) {
+      // The stale entry cannot stand in after all: the failure passes through as it was.
+      restoreHeaders(ctx, failed);
+      return status === undefined ? Promise.reject(error) : Promise.resolve();
+    }
     this.metrics.staleIfError.inc();
     this.tell({ type: 'stale-if-error', cache: this.o.name, path: ctx.req.path, status, error });
-    const age = stale.policy.age();
-    const ttl = stale.policy.maxAge() - age;
-    return this.serve(ctx, stale, 'STALE', forwardStatus(this.o.statusName, 'stale', { fwdStatus: status, ttl, detail: 'stale-if-error' }), age);
+    return Promise.resolve();
   }
 
   /** Past the cache: the handler answers, nothing is read or stored. */
@@ -477,11 +585,23 @@ class Cache {
     );
   }
 
-  /** What a stored response can do now, on this cache's clock (an entry read from Redis comes with the library's default one). */
-  use(entry: CachedResponse, staleWhileRevalidate: number, request: RequestDirectives): ReturnType<typeof use> {
-    // An entry read back from Redis is a plain CachePolicy: it gets this cache's clock.
-    if (!(entry.policy instanceof this.Policy)) (entry.policy as unknown as { now: () => number }).now = this.o.now;
-    return use(entry.policy, staleWhileRevalidate, request);
+  /**
+   * What a stored response can do now, on this cache's clock (an entry read
+   * from Redis comes with the library's default one); `undefined` when it
+   * cannot be served at all (a damaged entry: its policy throws or answers
+   * no number, or its status or fields cannot be written).
+   */
+  usable(entry: CachedResponse, staleWhileRevalidate: number, request: RequestDirectives): ReturnType<typeof use> | undefined {
+    if (!servable(entry)) return undefined;
+    try {
+      const policy = entry.policy;
+      // An entry read back from Redis is a plain CachePolicy: it gets this cache's clock.
+      if (!(policy instanceof this.Policy)) (policy as unknown as { now: () => number }).now = this.o.now;
+      const now = use(policy, staleWhileRevalidate, request);
+      return Number.isFinite(now.age) && Number.isFinite(now.ttl) ? now : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** `X-Cache`, and this cache's member appended to any `Cache-Status` the answer carries (RFC 9211 §2: the upstream caches' come first). */

@@ -69,4 +69,12 @@ export interface CacheStore {
    * another holder has it. Optional (the Redis store has it).
    */
   lock?(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+  /**
+   * True while someone holds the key's {@link lock}. Lets a process that
+   * found the lock taken stop waiting as soon as the holder releases it
+   * without storing anything (a private answer): it then runs the handler
+   * itself. Optional; without it, a waiter polls for the entry until the
+   * lock's TTL passes.
+   */
+  locked?(key: string): Promise<boolean>;
 }

@@ -7,8 +7,9 @@
  * the memory store and on the Redis store (the set-up's own server, a
  * fresh key prefix per test).
  */
-import { type CacheStore, createResponseCache, MemoryCacheStore } from '@ward/cache';
+import { type CachedResponse, type CacheEntry, type CacheStore, createResponseCache, isVaryMarker, MemoryCacheStore } from '@ward/cache';
 import type { Context, Next } from '@ward/core';
+import CachePolicy from 'http-cache-semantics';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STACKS } from '../timeout/stacks.js';
@@ -250,6 +251,23 @@ describe.each(storesByStack('http', STACKS))('responseCache on $name', ({ store,
     expect(app.runs['/hello']).toBe(3);
   });
 
+  it('a Vary naming an Object.prototype property (Constructor, __proto__, toString) keys variants like any other header, never a failure', async () => {
+    const varying = (vary: string) => numbered({ ...MAX_AGE_60, vary });
+    app = await cacheApp(stack, { routes: { '/c': varying('Constructor'), '/p': varying('__proto__'), '/t': varying('toString, hasOwnProperty') } });
+    for (const path of ['/c', '/p', '/t']) {
+      const first = await app.get(path);
+      expect([path, first.status, first.headers['x-cache'], first.json()]).toEqual([path, 200, 'MISS', { n: 1 }]);
+      const again = await app.get(path);
+      expect([path, again.status, again.headers['x-cache'], again.json()]).toEqual([path, 200, 'HIT', { n: 1 }]);
+    }
+    // A request that carries the header is its own variant.
+    const sent = await app.get('/c', { headers: { constructor: 'x' } });
+    expect([sent.status, sent.headers['x-cache'], sent.headers['cache-status'], sent.json()]).toEqual([200, 'MISS', 'ward; fwd=vary-miss; stored; ttl=60', { n: 2 }]);
+    expect((await app.get('/c', { headers: { constructor: 'x' } })).json()).toEqual({ n: 2 });
+    expect((await app.get('/c')).json()).toEqual({ n: 1 });
+    expect([app.runs['/c'], app.runs['/p'], app.runs['/t']]).toEqual([2, 1, 1]);
+  });
+
   it('the key: method-independent, host- and query-aware (sorted by name), and forwarding headers are keyed so they cannot poison', async () => {
     app = await cacheApp(stack, { routes: { '/q': (io) => (io.setHeader('cache-control', 'max-age=60'), io.json(200, { host: io.header('x-forwarded-host') ?? io.header('host') })) } });
     await app.get('/q?a=1&b=2');
@@ -476,6 +494,70 @@ describe.each(STACKS)('responseCache, hostile input, on $name', (stack) => {
     expect((await app.get('/tags')).headers['x-cache']).toBe('HIT');
     await app.cache.invalidateTag('t63');
     expect((await app.get('/tags')).headers['x-cache']).toBe('MISS');
+  });
+});
+
+describe.each(STACKS)('responseCache with a store that hands back an entry it cannot serve, on $name', (stack) => {
+  /** A store of your own that damages the next entry it reads (once). */
+  class Damaging implements CacheStore {
+    readonly kind = 'damaging';
+    readonly memory = new MemoryCacheStore();
+    damage: ((entry: CachedResponse) => CachedResponse) | undefined;
+    get(key: string): CacheEntry | undefined {
+      const entry = this.memory.get(key);
+      const damage = this.damage;
+      if (entry === undefined || isVaryMarker(entry) || damage === undefined) return entry;
+      this.damage = undefined;
+      return damage(entry);
+    }
+    set(key: string, entry: CacheEntry, ttlMs: number): boolean {
+      return this.memory.set(key, entry, ttlMs);
+    }
+    delete(key: string): void {
+      this.memory.delete(key);
+    }
+    deletePrefix(prefix: string): void {
+      this.memory.deletePrefix(prefix);
+    }
+    deleteTag(tag: string): void {
+      this.memory.deleteTag(tag);
+    }
+  }
+  const broken = CachePolicy.fromObject({ v: 1 } as unknown as CachePolicy.CachePolicyObject);
+  const throwing = new CachePolicy({ url: '/', headers: {} }, { status: 200, headers: { 'cache-control': 'max-age=60' } });
+  throwing.age = () => {
+    throw new Error('damaged');
+  };
+  const damages: Record<string, (entry: CachedResponse) => CachedResponse> = {
+    'status 99': (entry) => ({ ...entry, status: 99 }),
+    'status 1000': (entry) => ({ ...entry, status: 1000 }),
+    'status 200.5': (entry) => ({ ...entry, status: 200.5 }),
+    'a field name that is no token': (entry) => ({ ...entry, headers: { ...entry.headers, 'x-before': 'left over', 'bad name': 'v' } }),
+    'a field value with CRLF': (entry) => ({ ...entry, headers: { ...entry.headers, 'x-before': 'left over', 'x-evil': 'a\r\nset-cookie: pwn=1' } }),
+    'a field value that is no string': (entry) => ({ ...entry, headers: { ...entry.headers, 'x-before': 'left over', 'x-bad': { a: 1 } as unknown as string } }),
+    'a policy of nothing but its version': (entry) => ({ ...entry, policy: broken }),
+    'a policy that throws': (entry) => ({ ...entry, policy: throwing }),
+  };
+
+  it('each is a miss: the handler answers (no left-over fields) and its answer replaces the entry', async () => {
+    const store = new Damaging();
+    const app = await makeApp(stack, { options: { store }, routes: { '/x': numbered(MAX_AGE_60) } });
+    try {
+      expect((await app.get('/x')).headers['x-cache']).toBe('MISS');
+      let n = 1;
+      for (const [what, damage] of Object.entries(damages)) {
+        store.damage = damage;
+        const miss = await app.get('/x');
+        n += 1;
+        expect([what, miss.status, miss.headers['x-cache'], miss.headers['cache-status'], miss.json()]).toEqual([what, 200, 'MISS', 'ward; fwd=uri-miss; stored; ttl=60', { n }]);
+        expect([what, miss.headers['x-before'], miss.headers['x-evil'], miss.headers['set-cookie']]).toEqual([what, undefined, undefined, undefined]);
+        const hit = await app.get('/x');
+        expect([what, hit.status, hit.headers['x-cache'], hit.json()]).toEqual([what, 200, 'HIT', { n }]);
+      }
+      expect(await counter(app.registry, 'ward_cache_requests_total', { result: 'miss' })).toBe(n);
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -1,13 +1,14 @@
 /**
  * The Redis store on real Redis: bytes kept exactly, tag sets that expire
- * with their entries, a damaged value read as a miss, entries and
- * invalidations shared by two processes (two apps, two clients), the fleet
- * lock (one handler run for concurrent misses on two apps), and Redis
+ * with their entries, a damaged value (even one that still parses) read as
+ * a miss, entries and invalidations shared by two processes (two apps, two
+ * clients), the fleet lock (one handler run for concurrent misses on two
+ * apps; a waiter that stops as soon as the holder releases it), and Redis
  * stopped or frozen mid-traffic: every request still answered by the
  * handler, bypassing the cache, reported once per episode, recovered by
  * itself.
  */
-import { type CacheEvent, type CachedResponse, createResponseCache, isVaryMarker, RedisCacheStore } from '@ward/cache';
+import { type CacheEvent, type CachedResponse, createResponseCache, decodeEntry, isVaryMarker, RedisCacheStore } from '@ward/cache';
 import type { Context, Next } from '@ward/core';
 import CachePolicy from 'http-cache-semantics';
 import type { Redis } from 'ioredis';
@@ -103,6 +104,58 @@ describe('RedisCacheStore', () => {
     expect((await app.get('/x')).headers['x-cache']).toBe('HIT');
   });
 
+  it('a damaged value that still decodes (policy, status, fields, a Vary marker) is a miss the handler answers, and its answer replaces it', async () => {
+    const prefix = `${name('junk')}:`;
+    const store = new RedisCacheStore({ client: redis, prefix });
+    const app = await cacheApp(engine, { options: { store }, routes: { '/x': numbered(MAX_AGE_60) } });
+    cleanup.push(() => app.close());
+    await app.get('/x');
+    const [key] = await redis.keys(`${prefix}/x*`);
+    const good = (await redis.getBuffer(key!))!;
+    const meta = JSON.parse(good.subarray(4, 4 + good.readUInt32BE(0)).toString('utf8')) as Record<string, unknown> & { h: object; p: object };
+    const bytes = (m: object, body = '{"n":0}'): Buffer => {
+      const json = Buffer.from(JSON.stringify(m));
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(json.byteLength);
+      return Buffer.concat([head, json, Buffer.from(body)]);
+    };
+    const damaged: Record<string, object> = {
+      'a policy of nothing but its version': { ...meta, p: { v: 1 } },
+      'a policy with fields of the wrong type': { ...meta, p: { ...meta.p, resh: 'x', rescc: null } },
+      'a policy with a string time': { ...meta, p: { ...meta.p, t: 'yesterday' } },
+      'status 99': { ...meta, s: 99 },
+      'status 1000': { ...meta, s: 1000 },
+      'status 200.5': { ...meta, s: 200.5 },
+      'a field value with CRLF': { ...meta, h: { ...meta.h, 'x-evil': 'a\r\nset-cookie: pwn=1' } },
+      'a field value with NUL': { ...meta, h: { ...meta.h, 'x-evil': 'a\u0000b' } },
+      'a field name that is no token': { ...meta, h: { ...meta.h, 'bad name': 'v' } },
+      'a field value that is an object': { ...meta, h: { ...meta.h, 'x-bad': { a: 1 } } },
+      'a Set-Cookie, never stored': { ...meta, h: { ...meta.h, 'set-cookie': 'sid=1' } },
+      'a Content-Length, never stored': { ...meta, h: { ...meta.h, 'content-length': '999' } },
+      'negative and unbounded stale windows': { ...meta, swr: -5, sie: 1e308 },
+      'a Vary marker naming no string': { v: 1, vary: [1, null, {}], t: [] },
+      'a Vary marker naming nothing': { v: 1, vary: [], t: [] },
+      'a Vary marker that is no list': { v: 1, vary: 'accept', t: [] },
+    };
+    // Read back as no entry at all…
+    for (const [what, value] of Object.entries(damaged)) expect([what, decodeEntry(bytes(value))]).toEqual([what, undefined]);
+    // …while a marker naming __proto__ is a marker like any other, and a good entry's fields come back without a prototype.
+    expect(decodeEntry(bytes({ v: 1, vary: ['__proto__'], t: [] }))).toEqual({ vary: ['__proto__'], tags: [] });
+    const back = decodeEntry(good) as CachedResponse;
+    expect([back.status, Object.getPrototypeOf(back.headers), back.policy.maxAge()]).toEqual([200, null, 60]);
+    damaged['a Vary marker naming __proto__'] = { v: 1, vary: ['__proto__'], t: [] };
+    let runs = app.runs['/x']!;
+    for (const [what, value] of Object.entries(damaged)) {
+      await redis.set(key!, bytes(value), 'PX', 60_000);
+      const miss = await app.get('/x');
+      runs += 1;
+      expect([what, miss.status, miss.headers['x-cache'], miss.json()]).toEqual([what, 200, 'MISS', { n: runs }]);
+      expect(miss.headers['x-evil'] ?? miss.headers['x-bad'] ?? miss.headers['set-cookie']).toBeUndefined();
+      const hit = await app.get('/x');
+      expect([what, hit.status, hit.headers['x-cache'], hit.json()]).toEqual([what, 200, 'HIT', { n: runs }]);
+    }
+  });
+
   it('refuses a client that is not an ioredis client', () => {
     expect(() => new RedisCacheStore({ client: {} })).toThrow('RedisCacheStore client must be an ioredis Redis or Cluster instance');
   });
@@ -160,6 +213,46 @@ describe.each(STACKS)('two processes sharing Redis on $name', (stack) => {
     expect(runs).toBe(1);
     expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200]);
     expect(answers.slice(1).every((res) => /collapsed/.test(String(res.headers['cache-status'])))).toBe(true);
+  });
+
+  it('with the fleet lock, a waiter runs its own handler as soon as the holder releases the lock without storing (a private answer), not after the lock TTL', async () => {
+    const prefix = `${name('lock-private')}:`;
+    const other = await connect(inject('redisUrl'), {}, cleanup);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let foundTaken!: () => void;
+    const taken = new Promise<void>((resolve) => (foundTaken = resolve));
+    /** B's store, telling when B found the lock held by A. */
+    class Watched extends RedisCacheStore {
+      override async lock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+        const got = await super.lock(key, ttlMs);
+        if (got === undefined) foundTaken();
+        return got;
+      }
+    }
+    const answer = (by: string) => (io: Parameters<ReturnType<typeof numbered>>[0]) => {
+      io.setHeader('cache-control', 'private, max-age=60');
+      io.json(200, { by });
+    };
+    // A lock TTL far past the test's timeout: a waiter that sleeps it out fails the test.
+    const fleetLock = { ttlMs: 60_000, pollMs: 10 };
+    const a = await cacheApp(stack, {
+      options: { store: new RedisCacheStore({ client: redis, prefix }), fleetLock },
+      routes: { '/private': async (io) => (await gate, answer('a')(io)) },
+    });
+    const b = await cacheApp(stack, { options: { store: new Watched({ client: other, prefix }), fleetLock }, routes: { '/private': answer('b') } });
+    cleanup.push(() => a.close(), () => b.close());
+    const first = a.get('/private', HOST);
+    while (a.runs['/private'] !== 1) await new Promise((resolve) => setImmediate(resolve));
+    const waiter = b.get('/private', HOST);
+    await taken;
+    release();
+    const fromA = await first;
+    expect([fromA.status, fromA.json(), fromA.headers['cache-status']]).toEqual([200, { by: 'a' }, 'ward; fwd=uri-miss; detail=private']);
+    const fromB = await waiter;
+    expect([fromB.status, fromB.json(), fromB.headers['x-cache']]).toEqual([200, { by: 'b' }, 'MISS']);
+    expect([a.runs['/private'], b.runs['/private']]).toEqual([1, 1]);
+    expect(await redis.exists(`${prefix}#lock /private?|http://api.example`)).toBe(0);
   });
 });
 
