@@ -317,7 +317,10 @@ class Cache {
     await Promise.race([flight, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.o.collapseTimeoutMs)))]);
     clearTimeout(timer);
     if (ctx.signal.aborted) return;
-    if ((await this.collapsed(ctx, miss)) !== false) return;
+    const served = await this.collapsed(ctx, miss);
+    if (served === true) return;
+    // The store failed while this request waited: the handler answers, as for any store failure.
+    if (served === FAILED) return this.bypass(ctx, next, 'store-error');
     return this.lead(ctx, next, miss);
   }
 

@@ -9,6 +9,7 @@
  */
 import { type CachedResponse, type CacheEntry, type CacheStore, createResponseCache, isVaryMarker, MemoryCacheStore } from '@ward/cache';
 import type { Context, Next } from '@ward/core';
+import { deferred } from '@ward/core/testing';
 import CachePolicy from 'http-cache-semantics';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -562,6 +563,47 @@ describe.each(STACKS)('responseCache with a store that hands back an entry it ca
 });
 
 describe('responseCache with a failing store', () => {
+  it('the store failing while a collapsed miss waits for the leader: the waiter is answered by its own handler (a bypass), never left without an answer', async () => {
+    const engine = STACKS.find((s) => s.name === 'engine')!;
+    const memory = new MemoryCacheStore();
+    let gets = 0;
+    const secondWaits = deferred<void>();
+    const flaky: CacheStore = {
+      kind: 'flaky',
+      get: (key) => {
+        gets += 1;
+        // The second request's lookup is in: the leader may finish; from now on every read fails.
+        if (gets === 2) secondWaits.resolve();
+        return gets > 2 ? Promise.reject(new Error('LOADING')) : memory.get(key);
+      },
+      set: (key, entry, ttl) => memory.set(key, entry, ttl),
+      delete: (key) => memory.delete(key),
+      deletePrefix: (prefix) => memory.deletePrefix(prefix),
+      deleteTag: (tag) => memory.deleteTag(tag),
+    };
+    const cache = createResponseCache({ store: flaky, registry: new Registry(), onEvent: () => {} });
+    let n = 0;
+    const app = await makeApp(engine, {
+      cache,
+      routes: {
+        '/x': async (io) => {
+          n += 1;
+          const mine = n;
+          if (mine === 1) await secondWaits.promise;
+          for (const [name, value] of Object.entries(MAX_AGE_60)) io.setHeader(name, value);
+          io.json(200, { n: mine });
+        },
+      },
+    });
+    try {
+      const [first, second] = await Promise.all([app.get('/x'), app.get('/x')]);
+      expect([first.status, first.json()]).toEqual([200, { n: 1 }]);
+      expect([second.status, second.json(), second.headers['x-cache']]).toEqual([200, { n: 2 }, 'BYPASS']);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('a write that fails is counted and reported once, the answer still goes out; an invalidation that fails rejects with CACHE_STORE_UNAVAILABLE', async () => {
     const engine = STACKS.find((s) => s.name === 'engine')!;
     const memory = new MemoryCacheStore();
